@@ -1,0 +1,36 @@
+"""mlops-graph: MLOps research notes (Markdown + YAML front matter) as an RDF knowledge graph.
+
+    >>> from pathlib import Path
+    >>> import mlops_graph
+    >>> result = mlops_graph.build(Path("notes"))          # everything in memory
+    >>> mlops_graph.write_output(Path("output"), result.files)
+    >>> graph = mlops_graph.load_graph(Path("output/graph.ttl"))   # an rdflib.Graph
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import rdflib
+
+from mlops_graph.config import Settings, load_settings
+from mlops_graph.errors import MlopsGraphError
+from mlops_graph.export.atomic import write_output
+from mlops_graph.pipeline import BuildResult, build
+
+__version__ = "0.1.0"
+
+
+def load_graph(path: Path) -> rdflib.Graph:
+    """A build's output as rdflib objects: ``graph.ttl`` as a ``Graph``, ``graph.trig`` as a ``Dataset``."""
+    if path.suffix == ".trig":
+        dataset = rdflib.Dataset()
+        dataset.parse(path, format="trig")
+        return dataset
+    return rdflib.Graph().parse(path, format="turtle")
+
+
+__all__ = [
+    "BuildResult", "MlopsGraphError", "Settings", "__version__", "build", "load_graph", "load_settings",
+    "write_output",
+]

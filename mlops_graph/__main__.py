@@ -1,0 +1,3 @@
+from mlops_graph.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,198 @@
+"""The command line: parse options, call the library, turn ``MlopsGraphError`` into a message.
+
+Exit status: 0 success; 1 problems found with ``--strict`` (or violations for ``validate``), or a
+push that failed; 2 bad usage, settings or input that stops the command; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from mlops_graph import __version__
+from mlops_graph.config import DATE_ORDERS, QUERY_FORMATS, Settings, load_settings
+from mlops_graph.errors import MlopsGraphError
+
+T = TypeVar("T")
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+PASSWORD_VARIABLE = "MLOPS_GRAPH_PASSWORD"
+PROGRESS_THRESHOLD = 200
+
+
+def _progress(items: Iterable[T], total: int) -> Iterable[T]:
+    if total < PROGRESS_THRESHOLD or not sys.stderr.isatty():
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, total=total, unit="note", desc="reading", leave=False, file=sys.stderr)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    config = Path(args.config) if args.config else Path("pyproject.toml")
+    settings = load_settings(config if config.is_file() else None)
+    vocab = tuple(Path(v) for v in (args.vocabulary or ()))
+    return settings.with_overrides(
+        base_iri=args.base_iri,
+        date_order=args.date_order,
+        vocabularies=settings.vocabularies + vocab if vocab else None,
+    )
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from mlops_graph.export.atomic import write_output
+    from mlops_graph.pipeline import build
+
+    settings = _settings(args)
+    if args.no_html:
+        settings = settings.with_overrides(html=False)
+    notes_dir, out_dir = Path(args.notes_dir), Path(args.output)
+    result = build(notes_dir, settings, exclude=(out_dir,), progress=_progress)
+    for problem in result.problems:
+        print(f"{notes_dir.as_posix().rstrip('/')}/{problem}", file=sys.stderr)
+    if args.strict and result.problems:
+        print(f"{len(result.problems)} problems; --strict: {out_dir} left unchanged", file=sys.stderr)
+        return EXIT_PROBLEMS
+    write_output(out_dir, result.files)
+    if not args.quiet:
+        print(f"{out_dir.as_posix()}: {result.summary.line()}")
+    return EXIT_OK
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from mlops_graph.query.named import resolve_query
+    from mlops_graph.store.embedded import format_result, open_store, run_query
+
+    query = resolve_query(args.query)
+    params = dict(_pair(p) for p in args.param or ())
+    for name, value in zip(query.parameters, args.args, strict=False):
+        params.setdefault(name, value)
+    if len(args.args) > len(query.parameters):
+        raise MlopsGraphError(f"query {query.name!r} takes {len(query.parameters)} argument(s)")
+    store = open_store(Path(args.graph), persist=not args.no_store)
+    result = run_query(store, query, params)
+    sys.stdout.write(format_result(result, args.format, width=args.width))
+    return EXIT_OK
+
+
+def _pair(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise MlopsGraphError(f"--param takes NAME=VALUE, not {text!r}")
+    name, value = text.split("=", 1)
+    return name.strip(), value
+
+
+def cmd_queries(args: argparse.Namespace) -> int:
+    from mlops_graph.query.named import named_queries
+
+    for query in named_queries().values():
+        params = " ".join(p.upper() for p in query.parameters)
+        print(f"{(query.name + ' ' + params).strip():<18} {query.description}")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from mlops_graph.validate import validate_output
+
+    violations = validate_output(Path(args.output))
+    for violation in violations:
+        print(violation)
+    print(f"{len(violations)} violation(s)" if violations else "conforms to ontology/shapes.ttl")
+    return EXIT_PROBLEMS if violations else EXIT_OK
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from mlops_graph.store.graphs import graphs_for_push
+    from mlops_graph.store.push import push_graphs
+
+    settings = _settings(args)
+    password = None
+    if args.user:
+        password = os.environ.get(PASSWORD_VARIABLE)
+        if password is None:
+            if not sys.stdin.isatty():
+                raise MlopsGraphError(f"--user given: set {PASSWORD_VARIABLE} or run in a terminal to be asked")
+            password = getpass.getpass(f"password for {args.user} at {args.endpoint}: ")
+    graphs, manifest = graphs_for_push(Path(args.output), settings.base_iri)
+    report = push_graphs(
+        graphs, args.endpoint, manifest_graph=manifest, user=args.user, password=password,
+        auth=args.auth, dry_run=args.dry_run,
+        progress=(lambda line: print(line, file=sys.stderr)) if args.verbose else None,
+    )
+    verb = "would push" if report.dry_run else "pushed"
+    print(f"{verb} {len(report.pushed)} graphs, {'would delete' if report.dry_run else 'deleted'} "
+          f"{len(report.deleted)} to {args.endpoint}")
+    return EXIT_OK
+
+
+def _add_settings_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-iri", help="base IRI of the instance data (default from pyproject.toml)")
+    parser.add_argument("--date-order", choices=DATE_ORDERS, help="how to read 03-04-2022 (default DMY)")
+    parser.add_argument("--vocabulary", action="append", metavar="FILE", help="an extra SKOS vocabulary (Turtle)")
+    parser.add_argument("--config", metavar="PYPROJECT", help="pyproject.toml with [tool.mlops-graph]")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    from mlops_graph.query.named import named_queries
+
+    parser = argparse.ArgumentParser(prog="mlops-graph", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--version", action="version", version=f"mlops-graph {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="notes → output/ (Turtle, TriG, per-note Turtle, HTML)")
+    p.add_argument("notes_dir", nargs="?", default="notes")
+    p.add_argument("-o", "--output", default="output")
+    p.add_argument("--strict", action="store_true", help="any problem fails the build (exit 1); output untouched")
+    p.add_argument("--no-html", action="store_true", help="skip graph.html")
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    _add_settings_options(p)
+    p.set_defaults(func=cmd_build)
+
+    names = ", ".join(named_queries())
+    p = sub.add_parser("query", help=f"run a named query ({names}), an .rq file or inline SPARQL")
+    p.add_argument("query")
+    p.add_argument("args", nargs="*", help="values of the query's parameters, in order")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="bind a parameter by name")
+    p.add_argument("--graph", default="output/graph.trig", help="graph file (default output/graph.trig)")
+    p.add_argument("--format", choices=QUERY_FORMATS, default="table")
+    p.add_argument("--width", type=int, default=60, help="cell width of the table format")
+    p.add_argument("--no-store", action="store_true", help="load into memory; keep no store on disk")
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("queries", help="list the named queries")
+    p.set_defaults(func=cmd_queries)
+
+    p = sub.add_parser("validate", help="check output/ against the SHACL shapes")
+    p.add_argument("output", nargs="?", default="output")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("push", help="replace each note's graph on a SPARQL Graph Store endpoint")
+    p.add_argument("--endpoint", required=True, help="Graph Store HTTP Protocol URL")
+    p.add_argument("--user", help=f"user name; the password comes from ${PASSWORD_VARIABLE} or a prompt")
+    p.add_argument("--auth", choices=("digest", "basic"), default="digest")
+    p.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("-o", "--output", default="output")
+    _add_settings_options(p)
+    p.set_defaults(func=cmd_push)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except MlopsGraphError as exc:
+        print(f"mlops-graph: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("mlops-graph: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK

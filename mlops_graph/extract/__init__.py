@@ -1,0 +1,1 @@
+"""Extraction: notes, their defined terms, attributed definitions, sources, concepts and mentions."""

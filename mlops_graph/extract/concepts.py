@@ -1,0 +1,194 @@
+"""Concepts: the curated SKOS vocabulary, extended by the notes' terms, aliases and tags.
+
+Labels are compared in a normal form (Unicode-folded, lower case, hyphens/slashes/underscores as
+spaces, each word lemmatised), so "Feature Stores", "feature-store" and "feature store" are one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pyoxigraph as ox
+import simplemma
+from rapidfuzz.distance import DamerauLevenshtein
+
+from mlops_graph.errors import VocabularyError
+from mlops_graph.extract.notes import slugify
+from mlops_graph.graph.namespaces import SKOS
+from mlops_graph.model import Note
+
+_SEPARATORS = re.compile(r"[\s\-_/‐‑–—.]+")
+_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+VOCABULARY_FILE = Path(__file__).resolve().parent.parent / "ontology" / "vocabulary.ttl"
+
+
+@lru_cache(maxsize=65536)
+def _lemma(word: str) -> str:
+    return simplemma.lemmatize(word, lang="en").lower() if word.isalpha() and len(word) > 3 else word
+
+
+def normalize_label(label: str) -> str:
+    """The comparison key of a label: folded, lower-case, separators unified, words lemmatised."""
+    folded = unicodedata.normalize("NFKC", label).casefold().replace("&", " and ")
+    words = _SEPARATORS.sub(" ", folded).split()
+    return " ".join(_lemma(w) for w in words)
+
+
+@dataclass(slots=True)
+class Concept:
+    iri: str
+    pref_label: str
+    lang: str | None
+    scheme: str
+    from_vocabulary: bool
+    alt_labels: list[str] = field(default_factory=list)
+    hidden_labels: list[str] = field(default_factory=list)
+    broader: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    definition: str | None = None
+
+    def labels(self) -> list[str]:
+        return [self.pref_label, *self.alt_labels, *self.hidden_labels]
+
+
+def load_vocabulary(paths: Iterable[Path]) -> list[Concept]:
+    """Read SKOS concepts (prefLabel, altLabel, hiddenLabel, inScheme, broader, related) from Turtle files."""
+    concepts: dict[str, Concept] = {}
+    for path in paths:
+        try:
+            triples = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise VocabularyError(f"cannot read SKOS vocabulary: {exc}", path) from exc
+        by_subject: dict[str, dict[str, list[ox.Literal | ox.NamedNode]]] = {}
+        for t in triples:
+            if isinstance(t.subject, ox.NamedNode) and t.predicate.value.startswith(SKOS):
+                by_subject.setdefault(t.subject.value, {}).setdefault(t.predicate.value[len(SKOS):], []).append(
+                    t.object  # type: ignore[arg-type]
+                )
+        for iri in sorted(by_subject):
+            props = by_subject[iri]
+            prefs = [o for o in props.get("prefLabel", []) if isinstance(o, ox.Literal)]
+            if not prefs:
+                continue
+            pref = next((p for p in prefs if p.language == "en"), prefs[0])
+            schemes = sorted(o.value for o in props.get("inScheme", []) if isinstance(o, ox.NamedNode))
+            definitions = [o for o in props.get("definition", []) if isinstance(o, ox.Literal)]
+            concepts[iri] = Concept(
+                iri=iri,
+                pref_label=pref.value,
+                lang=pref.language,
+                scheme=schemes[0] if schemes else "",
+                from_vocabulary=True,
+                alt_labels=sorted({o.value for o in props.get("altLabel", []) if isinstance(o, ox.Literal)}),
+                hidden_labels=sorted({o.value for o in props.get("hiddenLabel", []) if isinstance(o, ox.Literal)}),
+                broader=tuple(sorted(o.value for o in props.get("broader", []) if isinstance(o, ox.NamedNode))),
+                related=tuple(sorted(o.value for o in props.get("related", []) if isinstance(o, ox.NamedNode))),
+                definition=definitions[0].value if definitions else None,
+            )
+    return [concepts[k] for k in sorted(concepts)]
+
+
+class ConceptIndex:
+    """All concepts of a build, looked up by any of their labels."""
+
+    def __init__(self, base_iri: str, vocabulary: list[Concept]) -> None:
+        self.base_iri = base_iri
+        self.scheme = base_iri + "concepts"
+        self.concepts: dict[str, Concept] = {}
+        self._by_key: dict[str, str] = {}
+        for concept in vocabulary:
+            self._add(concept)
+
+    def _add(self, concept: Concept) -> None:
+        self.concepts[concept.iri] = concept
+        for label in concept.labels():
+            self._by_key.setdefault(normalize_label(label), concept.iri)
+
+    def lookup(self, label: str, *, fuzzy: bool = False) -> Concept | None:
+        key = normalize_label(label)
+        iri = self._by_key.get(key)
+        if iri is None and fuzzy:
+            iri = self._fuzzy(key)
+        return self.concepts[iri] if iri is not None else None
+
+    def _fuzzy(self, key: str) -> str | None:
+        """A label one or two edits away (typos such as "Laerning"), only for long labels."""
+        if len(key) < 10:
+            return None
+        limit = 1 if len(key) < 16 else 2
+        best: tuple[int, str] | None = None
+        for other, iri in self._by_key.items():
+            if abs(len(other) - len(key)) > limit or other[:1] != key[:1]:
+                continue
+            distance = DamerauLevenshtein.distance(key, other, score_cutoff=limit)
+            if distance <= limit and (best is None or (distance, other) < (best[0], self._key_of(best[1]))):
+                best = (distance, iri)
+        return best[1] if best else None
+
+    def _key_of(self, iri: str) -> str:
+        return normalize_label(self.concepts[iri].pref_label)
+
+    def get_or_create(self, label: str) -> Concept:
+        """The concept a label names, creating a concept from the notes when none has it."""
+        label = " ".join(label.split())
+        found = self.lookup(label)
+        if found is not None:
+            return found
+        slug = slugify(label.replace("/", " ")) or "c-" + hashlib.sha256(label.encode()).hexdigest()[:10]
+        iri = self.base_iri + "concept/" + slug
+        while iri in self.concepts:
+            iri += "-" + hashlib.sha256(label.encode()).hexdigest()[:6]
+        concept = Concept(iri, label, None, self.scheme, False)
+        self._add(concept)
+        return concept
+
+    def add_label(self, concept: Concept, label: str) -> None:
+        label = " ".join(label.split())
+        key = normalize_label(label)
+        if not key or key in self._by_key:
+            return
+        concept.alt_labels.append(label)
+        self._by_key[key] = concept.iri
+
+
+def tag_label(tag: str) -> str:
+    """A tag as a label: ``feature-engineering`` reads "feature engineering"."""
+    return " ".join(tag.replace("_", " ").replace("-", " ").split())
+
+
+def build_index(base_iri: str, vocabulary: list[Concept], notes: Iterable[Note]) -> ConceptIndex:
+    """Vocabulary concepts, plus a concept for each note's term, alias and tag.
+
+    A note's aliases become alternative labels of its term. Acronym pairs stated in the text
+    ("MLOps stands for Machine Learning Operations", "Continuous Training (CT)") join a label to a
+    concept that already has the other one, allowing a typo or two in long labels.
+    """
+    index = ConceptIndex(base_iri, vocabulary)
+    ordered = sorted(notes, key=lambda n: n.path)
+    for note in ordered:
+        term = index.get_or_create(note.term)
+        for alias in note.aliases:
+            index.add_label(term, alias)
+        for quote in note.quotes:
+            index.get_or_create(quote.term)
+        for tag in note.tags:
+            label = tag_label(tag)
+            if label:
+                index.get_or_create(label)
+    for note in ordered:
+        for short, long in note.alias_pairs:
+            target = index.lookup(long, fuzzy=True)
+            if target is not None:
+                if index.lookup(short) is None:
+                    index.add_label(target, short)
+                continue
+            target = index.lookup(short)
+            if target is not None and target.from_vocabulary is False:
+                index.add_label(target, long)
+    return index

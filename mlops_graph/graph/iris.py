@@ -1,0 +1,51 @@
+"""Stable, readable IRIs for every node, derived from content rather than from build order."""
+
+from __future__ import annotations
+
+import hashlib
+
+from mlops_graph.extract.notes import slugify
+from mlops_graph.extract.urls import host_of, is_web_url
+from mlops_graph.model import Note, Quote, SourceRef
+
+
+def _digest(*parts: str, size: int = 12) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    return h.hexdigest()[:size]
+
+
+class Iris:
+    def __init__(self, base_iri: str) -> None:
+        self.base = base_iri
+
+    def note(self, slug: str) -> str:
+        return f"{self.base}note/{slug}"
+
+    def note_graph(self, slug: str) -> str:
+        return f"{self.base}graph/note/{slug}"
+
+    @property
+    def concepts_graph(self) -> str:
+        return f"{self.base}graph/concepts"
+
+    @property
+    def manifest_graph(self) -> str:
+        return f"{self.base}graph/manifest"
+
+    def definition(self, note: Note, quote: Quote, occurrence: int) -> str:
+        source = quote.source.name if quote.source else ""
+        return f"{self.base}definition/{note.slug}/{_digest(note.slug, source, quote.text, str(occurrence))}"
+
+    def source(self, source: SourceRef) -> str:
+        host = host_of(source.url) if source.url and is_web_url(source.url) else None
+        name = slugify(source.name.replace("/", " ")) or _digest(source.name, size=10)
+        return f"{self.base}source/{host or 'unlinked'}/{name}"
+
+    def metadata(self, note_slug: str, key: str) -> str:
+        return f"{self.base}note/{note_slug}/meta/{slugify(key.replace('/', ' ')) or _digest(key, size=10)}"
+
+    def mention(self, target: str, field: str, start: int, end: int, concept: str) -> str:
+        return f"{self.base}mention/{_digest(target, field, str(start), str(end), concept, size=16)}"

@@ -1,0 +1,65 @@
+"""The library of named SPARQL queries shipped as ``.rq`` files inside the package.
+
+Each file starts with a ``#`` comment line that says what it answers; ``# param: NAME`` lines declare
+parameters, which are bound as RDF literals at run time (never pasted into the query text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from mlops_graph.errors import QueryError
+
+
+@dataclass(frozen=True, slots=True)
+class NamedQuery:
+    name: str
+    description: str
+    text: str
+    parameters: tuple[str, ...] = ()
+
+
+def _parse(name: str, text: str) -> NamedQuery:
+    description = ""
+    params: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            break
+        body = stripped.lstrip("#").strip()
+        if body.lower().startswith("param:"):
+            params.append(body.split(":", 1)[1].strip())
+        elif not description:
+            description = body
+    return NamedQuery(name, description, text, tuple(params))
+
+
+@cache
+def named_queries() -> dict[str, NamedQuery]:
+    """All shipped queries by name, in alphabetical order."""
+    folder = resources.files("mlops_graph.query") / "queries"
+    found = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".rq"):
+            name = entry.name[:-3]
+            found[name] = _parse(name, entry.read_text(encoding="utf-8"))
+    return found
+
+
+def resolve_query(spec: str) -> NamedQuery:
+    """A query by name, by ``.rq`` path, or inline SPARQL text."""
+    queries = named_queries()
+    if spec in queries:
+        return queries[spec]
+    if spec.endswith((".rq", ".sparql")):
+        path = Path(spec)
+        try:
+            return _parse(path.stem, path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise QueryError(f"{spec}: cannot read query file: {exc.strerror or exc}") from exc
+    if any(word in spec.upper() for word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")):
+        return _parse("inline", spec)
+    raise QueryError(f"unknown query {spec!r}; named queries: {', '.join(queries)}")

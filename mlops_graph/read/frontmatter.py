@@ -1,0 +1,105 @@
+"""YAML front matter: split with python-frontmatter, parsed safely, with the line of every key.
+
+Only scalars become values. Lists are accepted where a list is expected (``tags``, ``aliases``) and
+only of scalars; any other non-scalar value is reported, never turned into text, so a YAML alias
+bomb costs nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+_HANDLER = YAMLHandler()
+Scalar = str | int | float | bool | dt.date
+
+
+@dataclass(slots=True)
+class FrontMatter:
+    values: dict[str, Any] = field(default_factory=dict)
+    """Key → constructed YAML value (scalars, or lists for list-valued keys)."""
+    lines: dict[str, int] = field(default_factory=dict)
+    """Key → line in the note file (1-based)."""
+    body: str = ""
+    body_line: int = 1
+    """Line of the note file where ``body`` starts."""
+    problems: list[tuple[int | None, str]] = field(default_factory=list)
+
+
+def split_front_matter(text: str) -> FrontMatter:
+    """Separate the front matter from the body and parse it; problems are collected, not raised."""
+    result = FrontMatter(body=text, body_line=1)
+    if not _HANDLER.detect(text):
+        return result
+    try:
+        fm, body = _HANDLER.split(text)
+    except ValueError:
+        result.problems.append((1, "front matter starts with '---' but is never closed; read as body"))
+        return result
+    result.body = body
+    result.body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    first_line = text.count("\n", 0, text.index(fm)) + 1 if fm else 2
+    try:
+        loader = _Loader(fm)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        # Where the broken construct began (an unclosed quote, say) is more useful than where the
+        # parser gave up, so the context mark wins when there is one.
+        mark = exc.context_mark or exc.problem_mark
+        line = first_line + mark.line if mark is not None else None
+        parts = [p.strip() for p in (exc.context, exc.problem) if p]
+        if exc.context_mark is not None and exc.problem_mark is not None:
+            parts[-1] += f" (line {first_line + exc.problem_mark.line})"
+        detail = ", ".join(parts) or "invalid YAML"
+        result.problems.append((line, f"front matter is not valid YAML: {detail}; keys ignored"))
+        return result
+    except yaml.YAMLError as exc:
+        result.problems.append((first_line, f"front matter is not valid YAML ({exc}); keys ignored"))
+        return result
+    if data is None:
+        return result
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        result.problems.append((first_line, f"front matter is {kind}, not a mapping of keys to values; ignored"))
+        return result
+    for key_node, _value_node in node.value:
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if key is not None:
+            result.lines.setdefault(str(key), first_line + key_node.start_mark.line)
+    for key, value in data.items():
+        result.values[str(key)] = value
+    return result
+
+
+def is_scalar(value: object) -> bool:
+    return isinstance(value, Scalar) and value is not None
+
+
+def describe(value: object) -> str:
+    """A short name for a YAML value's type, for messages (never the value itself)."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dt.date):
+        return "a date"
+    return "text"

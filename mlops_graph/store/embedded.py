@@ -1,0 +1,128 @@
+"""The embedded store: Oxigraph, loaded from a build's TriG, with the union of graphs as default."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from mlops_graph.config import QUERY_FORMATS
+from mlops_graph.errors import QueryError, StoreError
+from mlops_graph.graph.namespaces import prefixes
+from mlops_graph.query.named import NamedQuery
+
+STORE_DIR = "store"
+_DIGEST_FILE = "source.sha256"
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
+    """An Oxigraph store holding ``graph_file`` (Turtle or TriG).
+
+    For a build's ``graph.trig``, the store is kept on disk in ``store/`` beside it and reused while
+    the file is unchanged (its SHA-256 is recorded); a new build makes the next query reload it.
+    """
+    if not graph_file.is_file():
+        raise StoreError(f"{graph_file}: no such graph file (run 'mlops-graph build' first)")
+    fmt = ox.RdfFormat.TRIG if graph_file.suffix == ".trig" else ox.RdfFormat.TURTLE
+    if not persist:
+        store = ox.Store()
+        _load(store, graph_file, fmt)
+        return store
+    folder = graph_file.parent / STORE_DIR
+    digest = _digest(graph_file)
+    stamp = folder / _DIGEST_FILE
+    if stamp.is_file() and stamp.read_text().strip() == f"{digest} {graph_file.name}":
+        try:
+            return ox.Store(str(folder / "db"))
+        except OSError:
+            pass
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    store = ox.Store(str(folder / "db"))
+    _load(store, graph_file, fmt)
+    store.flush()
+    stamp.write_text(f"{digest} {graph_file.name}\n")
+    return store
+
+
+def _load(store: ox.Store, path: Path, fmt: ox.RdfFormat) -> None:
+    try:
+        store.bulk_load(path=str(path), format=fmt)
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise StoreError(f"{path}: cannot be loaded: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str | None, ...], ...]
+    raw: dict[str, bytes]
+    """W3C serialisations by format name: ``json``, ``csv``, ``tsv``."""
+
+
+def run_query(store: ox.Store, query: NamedQuery, params: dict[str, str] | None = None,
+              base_iri: str | None = None) -> Result:
+    """Run a SELECT query over the union of all graphs. Parameters are bound as literals."""
+    params = params or {}
+    missing = [p for p in query.parameters if p not in params]
+    if missing:
+        raise QueryError(f"query {query.name!r} needs {', '.join(missing)}")
+    unknown = sorted(set(params) - set(query.parameters))
+    if unknown:
+        raise QueryError(f"query {query.name!r} takes no parameter {', '.join(unknown)}")
+    substitutions = {ox.Variable(k): ox.Literal(v) for k, v in params.items()}
+    raw: dict[str, bytes] = {}
+    formats = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+               "tsv": ox.QueryResultsFormat.TSV}
+    for name, fmt in formats.items():
+        try:
+            solutions = store.query(query.text, prefixes=prefixes(base_iri or ""),
+                                    use_default_graph_as_union=True, substitutions=substitutions)
+        except SyntaxError as exc:
+            raise QueryError(f"query {query.name!r} is not valid SPARQL: {exc}") from exc
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QueryError(f"query {query.name!r} is not a SELECT query")
+        data = solutions.serialize(format=fmt)
+        assert data is not None
+        raw[name] = data
+    parsed = json.loads(raw["json"])
+    columns = tuple(parsed["head"]["vars"])
+    rows = tuple(
+        tuple(binding[c]["value"] if c in binding else None for c in columns)
+        for binding in parsed["results"]["bindings"]
+    )
+    return Result(columns, rows, raw)
+
+
+def format_result(result: Result, fmt: str, *, width: int = 60) -> str:
+    """``table`` for people; ``csv``, ``tsv`` and ``json`` in the W3C result formats."""
+    if fmt not in QUERY_FORMATS:
+        raise QueryError(f"unknown format {fmt!r}; choose from {', '.join(QUERY_FORMATS)}")
+    if fmt != "table":
+        return result.raw[fmt].decode("utf-8")
+    cells = [[_cell(v, width) for v in row] for row in result.rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(result.columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(result.columns, widths, strict=True)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: str | None, width: int) -> str:
+    if value is None:
+        return ""
+    text = "".join(ch if ch.isprintable() else "\ufffd" for ch in " ".join(value.split()))
+    return text if len(text) <= width else text[: width - 1] + "…"
