@@ -29,7 +29,8 @@ def _progress(items: Iterable[T], total: int) -> Iterable[T]:
         return items
     from tqdm import tqdm
 
-    return tqdm(items, total=total, unit="note", desc="reading", leave=False, file=sys.stderr)
+    bar: Iterable[T] = tqdm(items, total=total, unit="note", desc="reading", leave=False, file=sys.stderr)
+    return bar
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -29,6 +29,7 @@ _LEAD_IN_NAME = re.compile(rf"^(?:according\s+to|in\s+the\s+words\s+of){{1}}\s+{
 _BROKEN_LINK_THEN_VERB = re.compile(rf"^\[(?P<name>[^\]\n]+)\]\((?P<url>[^\n]+)\)\s+(?:{_VERBS}){_END}", re.I)
 _TRAILING_LINK = re.compile(rf"^(?:[—–―~]|-{{1,2}}|source\s*:|from\s*:|via\s*:?)\s*{_LINK}\s*[.]?\s*$", re.I)
 _TRAILING_NAME = re.compile(rf"^(?:[—–―~]|-{{2}}|source\s*:)\s*{_NAME}\s*[.]?\s*$", re.I)
+_PARTICLES = frozenset({"de", "van", "von", "der", "la", "le", "of", "the", "&"})
 _GENERIC_SUBJECTS = frozenset({
     "it", "he", "she", "they", "we", "i", "you", "someone", "somebody", "everyone", "the docs", "this", "that",
     "the author", "the post", "the article", "as", "so", "the quote above",
@@ -63,7 +64,7 @@ def _plain_name(name: str) -> str | None:
     if not name or name.lower() in _GENERIC_SUBJECTS or len(name.split()) > 6:
         return None
     # A plain name is a proper name: each word starts with a capital letter or a digit (or is a particle).
-    words = [w for w in name.replace("-", " ").split() if w.lower() not in {"de", "van", "von", "der", "la", "le", "of", "the", "&"}]
+    words = [w for w in name.replace("-", " ").split() if w.lower() not in _PARTICLES]
     if not words or not all(w[0].isupper() or w[0].isdigit() for w in words):
         return None
     return name

@@ -69,7 +69,7 @@ def load_vocabulary(paths: Iterable[Path]) -> list[Concept]:
         for t in triples:
             if isinstance(t.subject, ox.NamedNode) and t.predicate.value.startswith(SKOS):
                 by_subject.setdefault(t.subject.value, {}).setdefault(t.predicate.value[len(SKOS):], []).append(
-                    t.object  # type: ignore[arg-type]
+                    t.object
                 )
         for iri in sorted(by_subject):
             props = by_subject[iri]

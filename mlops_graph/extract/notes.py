@@ -230,7 +230,9 @@ class _NoteReader:
                 after_first_heading = first_heading is not None and index > 0 and blocks[index - 1] is first_heading
                 if after_first_heading and definitional and not quotes:
                     text = " ".join(part.text.split(" ")).strip()
-                    quote = Quote(text, part.line, note_term, None, True, lang, part.code_spans, tuple(alias_pairs(text)))
+                    quote = Quote(
+                        text, part.line, note_term, None, True, lang, part.code_spans, tuple(alias_pairs(text))
+                    )
                     quotes.append(quote)
                     pairs.extend(quote.alias_pairs)
                     pending = None

@@ -16,8 +16,9 @@ _STANDS_FOR = re.compile(
     r"(?P<short>\b[A-Za-z][A-Za-z0-9./&-]{0,15})\s+(?:stands|stand)\s+for\s+"
     r"(?P<long>[A-Za-z][\w'’-]*(?:\s+[A-Za-z][\w'’-]*){0,7}?)(?=\s*(?:[.,;:)!?]|$|\s+(?:and|or|is|which|that)\b))"
 )
-_LONG_THEN_SHORT = re.compile(r"(?P<long>[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,7})\s+\((?P<short>[A-Z][A-Za-z0-9]{1,10})\)")
-_SHORT_THEN_LONG = re.compile(r"\b(?P<short>[A-Z][A-Z0-9]{1,9}s?)\s+\((?P<long>[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){1,7})\)")
+_WORDS = r"[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)"
+_LONG_THEN_SHORT = re.compile(rf"(?P<long>{_WORDS}{{0,7}})\s+\((?P<short>[A-Z][A-Za-z0-9]{{1,10}})\)")
+_SHORT_THEN_LONG = re.compile(rf"\b(?P<short>[A-Z][A-Z0-9]{{1,9}}s?)\s+\((?P<long>{_WORDS}{{1,7}})\)")
 
 
 def term_from_heading(text: str) -> tuple[str, bool]:

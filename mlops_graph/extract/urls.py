@@ -27,6 +27,11 @@ def is_web_url(url: str) -> bool:
     return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname)
 
 
+def _is_tracking(key: str) -> bool:
+    key = key.lower()
+    return key in TRACKING_PARAMETERS or key.startswith(_TRACKING_PREFIXES)
+
+
 def clean_url(url: str) -> str:
     """Drop tracking query parameters (``utm_*`` and the like); everything else is kept as written."""
     url = url.strip()
@@ -37,7 +42,7 @@ def clean_url(url: str) -> str:
     if not parts.query:
         return url
     pairs = parse_qsl(parts.query, keep_blank_values=True)
-    kept = [(k, v) for k, v in pairs if k.lower() not in TRACKING_PARAMETERS and not k.lower().startswith(_TRACKING_PREFIXES)]
+    kept = [(k, v) for k, v in pairs if not _is_tracking(k)]
     if len(kept) == len(pairs):
         return url
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept, quote_via=quote), parts.fragment))

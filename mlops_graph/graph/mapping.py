@@ -178,9 +178,9 @@ def map_note(note: Note, iris: Iris, index: ConceptIndex, link_targets: dict[str
 
     seen: dict[tuple[str, str], int] = {}
     for quote in note.quotes:
-        key = (quote.source.name if quote.source else "", quote.text)
-        occurrence = seen.get(key, 0)
-        seen[key] = occurrence + 1
+        seen_key = (quote.source.name if quote.source else "", quote.text)
+        occurrence = seen.get(seen_key, 0)
+        seen[seen_key] = occurrence + 1
         d_iri = iris.definition(note, quote, occurrence)
         d = _N(d_iri)
         concept = index.get_or_create(quote.term)

@@ -8,8 +8,9 @@ where HTML comments live) are kept only as opaque blocks: they never yield quote
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pyromark
 
@@ -98,7 +99,8 @@ def parse_blocks(body: str, first_line: int = 1) -> list[Block]:
             inline = _InlineBuilder(line_of(offset))
         return inline
 
-    for event, span in pyromark.events_with_range(body, options=_OPTIONS, merge_text=True):
+    events = cast(Iterator[tuple[Any, Any]], pyromark.events_with_range(body, options=_OPTIONS, merge_text=True))
+    for event, span in events:
         start = span["start"]
         if isinstance(event, dict) and "Start" in event:
             tag = event["Start"]
@@ -120,7 +122,8 @@ def parse_blocks(body: str, first_line: int = 1) -> list[Block]:
             elif name == "Link" or name == "Image":
                 builder = ensure_inline(start)
                 link = tag[name]
-                builder.open_links.append((builder.length, str(link.get("dest_url", "")), _link_kind(link.get("link_type"))))
+                destination = str(link.get("dest_url", ""))
+                builder.open_links.append((builder.length, destination, _link_kind(link.get("link_type"))))
         elif isinstance(event, dict) and "End" in event:
             tag = event["End"]
             name = tag if isinstance(tag, str) else next(iter(tag))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +28,16 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
+_OPEN: dict[tuple[str, str], ox.Store] = {}
+
+
 def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
     """An Oxigraph store holding ``graph_file`` (Turtle or TriG).
 
-    For a build's ``graph.trig``, the store is kept on disk in ``store/`` beside it and reused while
-    the file is unchanged (its SHA-256 is recorded); a new build makes the next query reload it.
+    For a build's ``graph.trig``, the store is kept on disk in ``store/`` beside it and reused
+    (opened read-only, so any number of queries can run at once) while the file is unchanged: its
+    SHA-256 is recorded, and a new build makes the next query load it again. The store is loaded
+    into a fresh folder and renamed into place, so a half-loaded store is never used.
     """
     if not graph_file.is_file():
         raise StoreError(f"{graph_file}: no such graph file (run 'mlops-graph build' first)")
@@ -41,19 +47,36 @@ def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
         _load(store, graph_file, fmt)
         return store
     folder = graph_file.parent / STORE_DIR
-    digest = _digest(graph_file)
+    digest = f"{_digest(graph_file)} {graph_file.name}"
+    key = (str(folder.resolve()), digest)
+    if key in _OPEN:
+        return _OPEN[key]
     stamp = folder / _DIGEST_FILE
-    if stamp.is_file() and stamp.read_text().strip() == f"{digest} {graph_file.name}":
+    if not (stamp.is_file() and stamp.read_text().strip() == digest):
+        staging = graph_file.parent / f".{STORE_DIR}-loading-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
         try:
-            return ox.Store(str(folder / "db"))
+            staging.mkdir(parents=True)
+            writer = ox.Store(str(staging / "db"))
+            _load(writer, graph_file, fmt)
+            writer.flush()
+            del writer
+            (staging / _DIGEST_FILE).write_text(digest + "\n")
+            shutil.rmtree(folder, ignore_errors=True)
+            os.rename(staging, folder)
         except OSError:
-            pass
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    store = ox.Store(str(folder / "db"))
-    _load(store, graph_file, fmt)
-    store.flush()
-    stamp.write_text(f"{digest} {graph_file.name}\n")
+            shutil.rmtree(staging, ignore_errors=True)
+            store = ox.Store()
+            _load(store, graph_file, fmt)
+            return store
+    try:
+        store = ox.Store.read_only(str(folder / "db"))
+    except OSError:
+        store = ox.Store()
+        _load(store, graph_file, fmt)
+        return store
+    _OPEN.clear()
+    _OPEN[key] = store
     return store
 
 
@@ -82,7 +105,9 @@ def run_query(store: ox.Store, query: NamedQuery, params: dict[str, str] | None 
     unknown = sorted(set(params) - set(query.parameters))
     if unknown:
         raise QueryError(f"query {query.name!r} takes no parameter {', '.join(unknown)}")
-    substitutions = {ox.Variable(k): ox.Literal(v) for k, v in params.items()}
+    substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+        ox.Variable(k): ox.Literal(v) for k, v in params.items()
+    }
     raw: dict[str, bytes] = {}
     formats = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
                "tsv": ox.QueryResultsFormat.TSV}
