@@ -26,12 +26,12 @@ system-deps:
 
 ## check: set up (Python and Debian packages), then ruff, mypy and the whole test suite
 check: $(DEV_STAMP) system-deps
-	$(BIN)/ruff check mlops_graph tests bench
+	$(BIN)/ruff check
 	$(BIN)/mypy
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check mlops_graph tests bench
+	$(BIN)/ruff check
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy

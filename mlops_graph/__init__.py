@@ -10,19 +10,36 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-import rdflib
+from typing import TYPE_CHECKING, Any
 
 from mlops_graph.config import Settings, load_settings
 from mlops_graph.errors import MlopsGraphError
-from mlops_graph.export.atomic import write_output
-from mlops_graph.pipeline import BuildResult, build
+
+if TYPE_CHECKING:
+    import rdflib
+
+    from mlops_graph.export.atomic import write_output
+    from mlops_graph.pipeline import BuildResult, build
 
 __version__ = "0.1.0"
+
+_LAZY = {"build": "mlops_graph.pipeline", "BuildResult": "mlops_graph.pipeline",
+         "write_output": "mlops_graph.export.atomic"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the pipeline only when it is used, so that ``import mlops_graph.read`` stays light."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(name)
 
 
 def load_graph(path: Path) -> rdflib.Graph:
     """A build's output as rdflib objects: ``graph.ttl`` as a ``Graph``, ``graph.trig`` as a ``Dataset``."""
+    import rdflib
+
     if path.suffix == ".trig":
         dataset = rdflib.Dataset()
         dataset.parse(path, format="trig")

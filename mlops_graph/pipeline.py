@@ -11,14 +11,21 @@ import pyoxigraph as ox
 from mlops_graph.config import Settings
 from mlops_graph.errors import NoteError
 from mlops_graph.export import rdf
+from mlops_graph.export.html import render_html
+from mlops_graph.export.report import render_report
 from mlops_graph.extract.concepts import VOCABULARY_FILE, ConceptIndex, build_index, load_vocabulary
+from mlops_graph.extract.consensus import ConsensusRow, consensus, cooccurrence
+from mlops_graph.extract.mentions import MentionMatcher
 from mlops_graph.extract.notes import read_note
+from mlops_graph.extract.suggest import suggest, suggestions_csv
 from mlops_graph.graph.iris import Iris
-from mlops_graph.graph.mapping import NoteMapping, concept_triples, map_note
+from mlops_graph.graph.mapping import MentionRecord, NoteMapping, concept_triples, map_note, mention_triples
 from mlops_graph.graph.namespaces import prefixes
+from mlops_graph.graph.network import to_networkx
 from mlops_graph.model import Note, Problem
 from mlops_graph.read.files import NoteFile, decode, discover
 
+HTML_TITLE = "mlops-graph"
 Progress = Callable[[Iterable[NoteFile], int], Iterable[NoteFile]]
 
 
@@ -53,6 +60,7 @@ class BuildResult:
     summary: Summary
     graphs: dict[str, list[ox.Triple]] = field(default_factory=dict)
     """Named graph IRI → its triples (one per note, plus the concept scheme)."""
+    consensus: list[ConsensusRow] = field(default_factory=list)
 
 
 def read_notes(
@@ -126,6 +134,20 @@ def _link_targets(notes: list[Note], iris: Iris) -> dict[str, str]:
     return targets
 
 
+def find_mentions(m: NoteMapping, matcher: MentionMatcher) -> list[MentionRecord]:
+    """Concept mentions in a note's definitions, its own prose and its title."""
+    found: list[MentionRecord] = []
+    for d in m.definitions:
+        for hit in matcher.find(d.quote.text, d.quote.code_spans):
+            found.append(MentionRecord(d.iri, "value", hit.start, hit.end, hit.exact, hit.concept, "definition"))
+    for iri, passage in m.passages:
+        for hit in matcher.find(passage.text, passage.code_spans):
+            found.append(MentionRecord(iri, "value", hit.start, hit.end, hit.exact, hit.concept, "passage"))
+    for hit in matcher.find(m.note.title):
+        found.append(MentionRecord(m.iri, "title", hit.start, hit.end, hit.exact, hit.concept, "note"))
+    return found
+
+
 def build(
     notes_dir: Path, settings: Settings | None = None, *, exclude: tuple[Path, ...] = (),
     progress: Progress | None = None,
@@ -139,6 +161,10 @@ def build(
     iris = Iris(settings.base_iri)
     targets = _link_targets(notes, iris)
     mappings = [map_note(note, iris, index, targets) for note in notes]
+    matcher = MentionMatcher(index.concepts.values())
+    for m in mappings:
+        m.mentions = find_mentions(m, matcher)
+        m.triples.extend(mention_triples(m.mentions, iris))
 
     pfx = prefixes(settings.base_iri)
     files: dict[str, bytes] = {}
@@ -165,7 +191,15 @@ def build(
     if not notes and file_count == 0:
         problems.append(Problem(str(notes_dir), None, "has no Markdown notes (*.md)", "warning"))
         summary.problems = len(problems)
-    return BuildResult(files, notes, mappings, index, problems, summary, graphs)
+    rows = consensus(mappings, index)
+    co = cooccurrence(mappings, index)
+    files["report.md"] = render_report(mappings, index, rows, co, summary.line()).encode("utf-8")
+    texts = [(m.note.path, [q.text for q in m.note.quotes] + [p.text for p in m.note.passages]) for m in mappings]
+    spans = lambda text: [(hit.start, hit.end) for hit in matcher.find(text)]  # noqa: E731
+    files["suggested-concepts.csv"] = suggestions_csv(suggest(texts, index, spans))
+    if settings.html:
+        files["graph.html"] = render_html(to_networkx(mappings, index), title=HTML_TITLE).encode("utf-8")
+    return BuildResult(files, notes, mappings, index, problems, summary, graphs, rows)
 
 
 __all__ = ["BuildResult", "NoteError", "Summary", "build", "read_notes"]

@@ -39,6 +39,9 @@ class Iris:
         source = quote.source.name if quote.source else ""
         return f"{self.base}definition/{note.slug}/{_digest(note.slug, source, quote.text, str(occurrence))}"
 
+    def passage(self, note_slug: str, text: str, occurrence: int) -> str:
+        return f"{self.base}passage/{note_slug}/{_digest(note_slug, text, str(occurrence))}"
+
     def source(self, source: SourceRef) -> str:
         host = host_of(source.url) if source.url and is_web_url(source.url) else None
         name = slugify(source.name.replace("/", " ")) or _digest(source.name, size=10)

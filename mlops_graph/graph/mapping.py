@@ -15,7 +15,7 @@ from mlops_graph.extract.concepts import Concept, ConceptIndex
 from mlops_graph.extract.urls import host_of, iri_safe, is_web_url
 from mlops_graph.graph.iris import Iris
 from mlops_graph.graph.namespaces import DCTERMS, MG, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
-from mlops_graph.model import Note, Quote
+from mlops_graph.model import Note, Passage, Quote
 
 _N = ox.NamedNode
 A = _N(RDF + "type")
@@ -76,6 +76,8 @@ class _P:
     Source = _N(MG + "Source")
     Page = _N(MG + "Page")
     Mention = _N(MG + "Mention")
+    Passage = _N(MG + "Passage")
+    has_passage = _N(MG + "hasPassage")
     MetadataEntry = _N(MG + "MetadataEntry")
     Concept = _N(SKOS + "Concept")
     ConceptScheme = _N(SKOS + "ConceptScheme")
@@ -90,7 +92,8 @@ def literal(text: str, lang: str | None = None) -> ox.Literal:
 
 @dataclass(frozen=True, slots=True)
 class MentionRecord:
-    """A concept found at ``[start, end)`` of a definition's text (``field="value"``) or a title."""
+    """A concept found at ``[start, end)`` of the text of a definition or passage (``field="value"``),
+    or of a note's title (``field="title"``)."""
 
     target: str
     field: str
@@ -98,6 +101,8 @@ class MentionRecord:
     end: int
     exact: str
     concept: str
+    target_kind: str = "definition"
+    """``definition``, ``passage`` or ``note``."""
 
 
 @dataclass(slots=True)
@@ -119,7 +124,10 @@ class NoteMapping:
     graph: str
     triples: list[ox.Triple] = field(default_factory=list)
     definitions: list[DefinitionRecord] = field(default_factory=list)
+    passages: list[tuple[str, Passage]] = field(default_factory=list)
+    """(IRI, passage) of each paragraph of the author's own prose."""
     links: list[str] = field(default_factory=list)
+    mentions: list[MentionRecord] = field(default_factory=list)
 
 
 def page_iri(url: str) -> str | None:
@@ -212,6 +220,17 @@ def map_note(note: Note, iris: Iris, index: ConceptIndex, link_targets: dict[str
             elif url:
                 t(ox.Triple(d, P.cited_url, ox.Literal(url)))
         out.definitions.append(DefinitionRecord(d_iri, note, quote, concept, source_iri, page))
+    seen_text: dict[str, int] = {}
+    for passage in note.passages:
+        occurrence = seen_text.get(passage.text, 0)
+        seen_text[passage.text] = occurrence + 1
+        p_iri = iris.passage(note.slug, passage.text, occurrence)
+        node = _N(p_iri)
+        t(ox.Triple(s, P.has_passage, node))
+        t(ox.Triple(node, P.type, P.Passage))
+        t(ox.Triple(node, P.prov_value, literal(passage.text, note.lang)))
+        t(ox.Triple(node, P.line, ox.Literal(str(passage.line), datatype=XSD_INT)))
+        out.passages.append((p_iri, passage))
     return out
 
 
@@ -231,7 +250,7 @@ def mention_triples(mentions: Iterable[MentionRecord], iris: Iris) -> list[ox.Tr
             ox.Triple(node, P.end, ox.Literal(str(m.end), datatype=XSD_NNI)),
             ox.Triple(node, P.exact, ox.Literal(m.exact)),
         ]
-        if m.field == "value":
+        if m.field == "value" and m.target_kind == "definition":
             triples.append(ox.Triple(target, P.mentions, concept))
     return triples
 

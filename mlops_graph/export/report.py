@@ -1,0 +1,69 @@
+"""``report.md``: a short, readable account of what the notes say, for people rather than stores."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import networkx as nx
+
+from mlops_graph.extract.concepts import ConceptIndex
+from mlops_graph.extract.consensus import ConsensusRow
+from mlops_graph.graph.mapping import NoteMapping
+
+TOP_CONCEPTS = 10
+TOP_CENTRAL = 15
+MAX_ORPHANS = 60
+
+
+def _cell(text: str) -> str:
+    """Note text as a Markdown table cell: one line, pipes and markup characters escaped."""
+    flat = " ".join(text.split())
+    return "".join("\\" + ch if ch in "\\|`*_[]<>#" else ch for ch in flat)
+
+
+def render_report(mappings: list[NoteMapping], index: ConceptIndex, rows: list[ConsensusRow],
+                  cooccurrence: nx.Graph, summary_line: str) -> str:
+    terms: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"definitions": set(), "sources": set()})
+    for m in mappings:
+        for d in m.definitions:
+            terms[d.concept.iri]["definitions"].add(d.iri)
+            if d.source_iri:
+                terms[d.concept.iri]["sources"].add(d.source_iri)
+    by_term: dict[str, list[ConsensusRow]] = defaultdict(list)
+    for row in rows:
+        by_term[row.term].append(row)
+
+    lines = ["# mlops-graph report", "", summary_line, "", "## Terms", ""]
+    lines += ["| term | definitions | sources |", "| --- | ---: | ---: |"]
+    ordered = sorted(terms, key=lambda t: (-len(terms[t]["sources"]), index.concepts[t].pref_label.casefold(), t))
+    for term in ordered:
+        info = terms[term]
+        lines.append(f"| {_cell(index.concepts[term].pref_label)} | {len(info['definitions'])} | "
+                     f"{len(info['sources'])} |")
+    lines += ["", "## What the sources agree on", "",
+              f"For each term defined by at least two sources, the concepts most sources mention "
+              f"(top {TOP_CONCEPTS}).", ""]
+    agreed = [t for t in ordered if len(terms[t]["sources"]) >= 2 and by_term.get(t)]
+    for term in agreed:
+        lines += [f"### {_cell(index.concepts[term].pref_label)}", "",
+                  f"{len(terms[term]['sources'])} sources.", "",
+                  "| concept | sources |", "| --- | ---: |"]
+        lines += [f"| {_cell(r.label)} | {r.sources} |" for r in by_term[term][:TOP_CONCEPTS]]
+        lines.append("")
+    if not agreed:
+        lines += ["No term is defined by two sources yet.", ""]
+    lines += ["## Central concepts", "",
+              "Concepts that definitions mention together most (PageRank over the co-occurrence graph).", "",
+              "| concept | definitions | PageRank |", "| --- | ---: | ---: |"]
+    central = sorted(cooccurrence.nodes(data=True), key=lambda n: (-n[1]["pagerank"], n[1]["label"].casefold()))
+    lines += [f"| {_cell(d['label'])} | {d['definitions']} | {d['pagerank']:.4f} |" for _n, d in central[:TOP_CENTRAL]]
+    used = set(cooccurrence.nodes) | set(terms)
+    for m in mappings:
+        used.update(x.concept for x in m.mentions)
+    orphans = sorted((c.pref_label for c in index.concepts.values() if c.iri not in used), key=str.casefold)
+    lines += ["", "## Orphan concepts", "",
+              f"{len(orphans)} concepts of the vocabulary and the notes are mentioned nowhere"
+              + (f" (the first {MAX_ORPHANS} listed)." if len(orphans) > MAX_ORPHANS else "."), ""]
+    if orphans:
+        lines.append(", ".join(_cell(o) for o in orphans[:MAX_ORPHANS]))
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,331 @@
+"""Concept mentions: where the labels of known concepts occur in a piece of text.
+
+Text and labels are cut into tokens the same way, and each token is put in a normal form: NFKC,
+case-folded and lemmatised (simplemma, English), so "Feature Stores", "feature-store" and "feature
+store" read alike. Hyphens, slashes and underscores between words are dropped, so "CI/CD" and "CI CD"
+are one. Short acronyms ("ML", "CI", "IT", "APIs") keep their case, so they match only as written:
+"it" in prose is not IT. One Aho-Corasick automaton holds every label; a match counts only on token
+boundaries, and the leftmost-longest match wins, so "continuous delivery" is not also "delivery".
+
+Labels of the curated vocabulary take precedence over labels that come from the notes (titles,
+tags): a note-only concept is found only where no vocabulary label matches, so the title "MLOps
+reading list" mentions MLOps.
+
+Typos ("Machine Laerning Operations") are found by a bounded fuzzy match, tried only on stretches of
+text that no exact match covers and that hold a word the lemmatiser does not know.
+
+Nothing is matched inside URLs (``http(s)://…``, ``www.…``) or inside the given code spans.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
+from operator import itemgetter
+
+import ahocorasick
+import simplemma
+from rapidfuzz.distance import DamerauLevenshtein
+
+from mlops_graph.extract.concepts import Concept
+
+_LATIN = "0-9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0300-\u036f\u1e00-\u1eff"
+_TOKEN = re.compile(rf"[{_LATIN}]+|[^\s{_LATIN}]")
+"""A run of Latin letters and digits, or any other single non-space character (CJK, punctuation)."""
+_FOLD = frozenset("-/_\u2010\u2011")
+"""Separators dropped between words: "feature-store", "CI/CD", "feature_store"."""
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'`]+", re.IGNORECASE)
+_CHUNK = re.compile(r"\S+")
+_PLURAL_ACRONYM = re.compile(r"([A-Z][A-Z0-9]+)s")
+_BARRIER = "\x00"
+"""The normal form of a token inside a URL or a code span: no label contains it."""
+_KEEP = frozenset({"staging"})
+"""Words left as they are: their lemma names something else (a "stage" is not a staging environment)."""
+
+STOP_LABELS = frozenset({
+    "say", "said", "set", "way", "part", "process", "system", "business", "team", "value", "time",
+    "quality", "data", "thing", "information", "step", "work", "use",
+})
+"""Generic words that are never a concept on their own, whatever a vocabulary or a note says."""
+
+_MIN_FUZZY_PHRASE = 8
+"""Multi-word labels shorter than this (in characters) are matched exactly only."""
+_MIN_FUZZY_WORD = 10
+"""Single-word labels shorter than this are matched exactly only ("ModelOps" is not "modelos")."""
+
+_NORMAL = itemgetter(0)
+_SPANS = itemgetter(1)
+_ODD = itemgetter(2)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    start: int
+    """Unicode code-point offset of the first character in the text."""
+    end: int
+    """Offset just past the last character (exclusive)."""
+    concept: str
+    """The concept's IRI."""
+    exact: str
+    """``text[start:end]``."""
+
+
+def _cased(token: str) -> bool:
+    """A short token whose case carries meaning: "IT", "ML", "IaC", "A" (but not "It" or "Data")."""
+    if len(token) > 4 or not any(c.isupper() for c in token):
+        return False
+    return len(token) == 1 or not (token[0].isupper() and token[1:] == token[1:].lower())
+
+
+@lru_cache(maxsize=1 << 17)
+def _normal(token: str) -> str:
+    """The normal form of one token: an acronym as written (without a plural "s"), else a lemma."""
+    if token == "&":
+        return "and"
+    plural = _PLURAL_ACRONYM.fullmatch(token)
+    base = plural.group(1) if plural else token
+    if _cased(base):
+        return base
+    folded = unicodedata.normalize("NFKC", token).casefold().replace(" ", "")
+    if len(folded) >= 3 and folded.isalpha() and folded not in _KEEP:
+        return simplemma.lemmatize(folded, lang="en").casefold().replace(" ", "") or folded
+    return folded or _BARRIER
+
+
+@lru_cache(maxsize=1 << 16)
+def _unknown(token: str) -> bool:
+    """A word of four letters or more, not an acronym, that the lemmatiser has never seen: maybe a typo."""
+    return (len(token) >= 4 and token.isalpha() and not _cased(token)
+            and not simplemma.is_known(token.casefold(), lang="en"))
+
+
+Chunk = tuple[str, tuple[tuple[int, int], ...], tuple[str, ...]]
+
+
+@lru_cache(maxsize=1 << 17)
+def _chunk(chunk: str) -> Chunk:
+    """A whitespace-free piece of text: its tokens' normal forms joined by spaces, the tokens' spans
+    within the piece, and the normal forms of the words the lemmatiser does not know."""
+    spans: list[tuple[int, int]] = []
+    normals: list[str] = []
+    odd: list[str] = []
+    for m in _TOKEN.finditer(chunk):
+        token = m.group()
+        if token in _FOLD:
+            continue
+        normal = _normal(token)
+        spans.append(m.span())
+        normals.append(normal)
+        if _unknown(token):
+            odd.append(normal)
+    return " ".join(normals), tuple(spans), tuple(odd)
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    """(token, start, end) for every token of ``text``, the separators that fold left out."""
+    out: list[tuple[str, int, int]] = []
+    for m in _CHUNK.finditer(text):
+        base = m.start()
+        for start, end in _chunk(m.group())[1]:
+            out.append((text[base + start:base + end], base + start, base + end))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Label:
+    iri: str
+    tier: int
+    """0 for a vocabulary concept, 1 for a concept that comes from the notes."""
+    size: int
+    """Number of tokens."""
+    words: tuple[str, ...]
+    """The label's tokens as written (case kept)."""
+    normals: tuple[str, ...]
+    limit: int
+    """The largest number of edits a fuzzy match may make; 0: exact only."""
+
+
+def _limit(words: tuple[str, ...], normals: tuple[str, ...]) -> int:
+    if all(_cased(w) for w in words) or not all(n.isalnum() for n in normals):
+        return 0
+    size = len(" ".join(words))
+    if size < (_MIN_FUZZY_WORD if len(words) == 1 else _MIN_FUZZY_PHRASE):
+        return 0
+    return 1 if size < 16 else 2
+
+
+class MentionMatcher:
+    """Finds the labels of the given concepts in text. Build it once; :meth:`find` is cheap."""
+
+    def __init__(self, concepts: Iterable[Concept]) -> None:
+        best: dict[str, tuple[tuple[int, int, str], _Label]] = {}
+        for concept in concepts:
+            tier = 0 if concept.from_vocabulary else 1
+            kinds = [(0, concept.pref_label)] + [(1, a) for a in concept.alt_labels] + [
+                (2, h) for h in concept.hidden_labels]
+            for kind, label in kinds:
+                words = tuple(t for t, _, _ in _tokens(label))
+                normals = tuple(_normal(w) for w in words)
+                key = " ".join(normals)
+                if not normals or key in STOP_LABELS or len(key) < 2 or not any(n.isalnum() for n in normals):
+                    continue
+                rank = (tier, kind, concept.iri)
+                if key not in best or rank < best[key][0]:
+                    entry = _Label(concept.iri, tier, len(words), words, normals, _limit(words, normals))
+                    best[key] = (rank, entry)
+        self._labels: dict[str, _Label] = {key: entry for key, (_, entry) in best.items()}
+        self._words = frozenset(n for entry in self._labels.values() for n in entry.normals)
+        self._automaton: ahocorasick.Automaton | None = None
+        if self._labels:
+            automaton = ahocorasick.Automaton()
+            for key in self._labels:
+                automaton.add_word(f" {key} ", key)
+            automaton.make_automaton()
+            self._automaton = automaton
+        # Fuzzy candidates by size and first word (when the window's first word is spelt right), and by
+        # size and first letter (when the first word is the odd one).
+        self._fuzzy_by_word: dict[tuple[int, str], list[_Label]] = {}
+        self._fuzzy_by_letter: dict[tuple[int, str], list[_Label]] = {}
+        for entry in sorted(self._labels.values(), key=lambda e: (e.tier, e.iri, e.words)):
+            if entry.limit:
+                self._fuzzy_by_word.setdefault((entry.size, entry.normals[0]), []).append(entry)
+                letter = entry.words[0][:1].casefold()
+                self._fuzzy_by_letter.setdefault((entry.size, letter), []).append(entry)
+        self._fuzzy_sizes = sorted({size for size, _ in self._fuzzy_by_letter}, reverse=True)
+
+    def find(self, text: str, code_spans: Sequence[tuple[int, int]] = ()) -> list[Match]:
+        """The concept mentions in ``text``, sorted by start, none overlapping another."""
+        if self._automaton is None:
+            return []
+        chunks = text.split()
+        if not chunks:
+            return []
+        infos = list(map(_chunk, chunks))
+        excluded = list(code_spans)
+        if "://" in text or "www." in text.casefold():
+            excluded.extend(m.span() for m in _URL.finditer(text))
+        odd = set().union(*map(_ODD, infos))
+        if excluded or (odd and not odd <= self._words):
+            return self._find_token_by_token(text, excluded)
+        # The common case: nothing to leave out and no typo to look for. Token offsets are worked
+        # out only for the tokens that matched.
+        joined = " " + " ".join(filter(None, map(_NORMAL, infos))) + " "
+        chosen = self._choose(self._hits(joined), set())
+        if not chosen:
+            return []
+        ends = list(accumulate(map(len, chunks)))
+        single_spaced = len(text) == ends[-1] + len(chunks) - 1
+        starts = None if single_spaced else [m.start() for m in _CHUNK.finditer(text)]
+        counts = list(accumulate(map(len, map(_SPANS, infos))))
+
+        def offset(token: int, side: int) -> int:
+            at = bisect_right(counts, token)
+            within = token - (counts[at - 1] if at else 0)
+            base = (ends[at - 1] + at if at else 0) if starts is None else starts[at]
+            return base + infos[at][1][within][side]
+
+        out = []
+        for start, end, iri in chosen:
+            a, b = offset(start, 0), offset(end - 1, 1)
+            out.append(Match(a, b, iri, text[a:b]))
+        return out
+
+    def _find_token_by_token(self, text: str, excluded: Sequence[tuple[int, int]]) -> list[Match]:
+        """The general case: some tokens are left out (URLs, code) or may hold a typo."""
+        tokens = _tokens(text)
+        normals = [_normal(t) for t, _, _ in tokens]
+        for i, (_, start, end) in enumerate(tokens):
+            if any(start < e and s < end for s, e in excluded):
+                normals[i] = _BARRIER
+        taken: set[int] = set()
+        chosen = self._choose(self._hits(" " + " ".join(normals) + " "), taken)
+        if self._fuzzy_sizes:
+            chosen.extend(self._fuzzy_matches(tokens, normals, taken))
+            chosen.sort()
+        return [Match(tokens[s][1], tokens[e - 1][2], iri, text[tokens[s][1]:tokens[e - 1][2]])
+                for s, e, iri in chosen]
+
+    def _hits(self, joined: str) -> list[tuple[int, int, int, str]]:
+        """Every label occurrence in the space-joined normal forms: (tier, first token, -end token, IRI)."""
+        assert self._automaton is not None
+        hits = []
+        for last, key in self._automaton.iter(joined):
+            start = joined.count(" ", 0, last - len(key)) - 1
+            label = self._labels[key]
+            hits.append((label.tier, start, -start - label.size, label.iri))
+        return hits
+
+    @staticmethod
+    def _choose(hits: list[tuple[int, int, int, str]], taken: set[int]) -> list[tuple[int, int, str]]:
+        """Leftmost-longest, non-overlapping; vocabulary labels first, then the notes' labels."""
+        chosen: list[tuple[int, int, str]] = []
+        for _tier, start, neg_end, iri in sorted(hits):
+            span = range(start, -neg_end)
+            if taken.isdisjoint(span):
+                taken.update(span)
+                chosen.append((start, -neg_end, iri))
+        chosen.sort()
+        return chosen
+
+    def _fuzzy_matches(
+        self, tokens: list[tuple[str, int, int]], normals: list[str], taken: set[int]
+    ) -> list[tuple[int, int, str]]:
+        """Windows of free words around a word nobody knows that are a label, give or take a typo."""
+        odd = [i for i, n in enumerate(normals)
+               if i not in taken and n not in self._words and _unknown(tokens[i][0])]
+        odd_set = set(odd)
+        found: list[tuple[int, int, int, int, str]] = []
+        for i in odd:
+            for size in self._fuzzy_sizes:
+                for start in range(max(0, i - size + 1), min(i, len(tokens) - size) + 1):
+                    window = range(start, start + size)
+                    if not taken.isdisjoint(window) or not all(normals[j].isalnum() for j in window):
+                        continue
+                    candidates = self._fuzzy_by_word.get((size, normals[start]), [])
+                    if start in odd_set:
+                        letter = tokens[start][0][:1].casefold()
+                        candidates = candidates + self._fuzzy_by_letter.get((size, letter), [])
+                    for label in candidates:
+                        cost = self._distance(tokens, normals, start, label)
+                        if cost is not None:
+                            found.append((start, -size, cost, label.tier, label.iri))
+        out: list[tuple[int, int, str]] = []
+        for start, neg_size, _, _, iri in sorted(found):
+            window = range(start, start - neg_size)
+            if taken.isdisjoint(window):
+                taken.update(window)
+                out.append((start, start - neg_size, iri))
+        return out
+
+    @staticmethod
+    def _distance(
+        tokens: list[tuple[str, int, int]], normals: list[str], start: int, label: _Label
+    ) -> int | None:
+        """Total edits between the window at ``start`` and the label, or ``None`` if over its limit.
+
+        Words with the same normal form cost nothing. A word that differs must be unknown to the
+        lemmatiser (a known word is never taken for a typo), and the label's word not an acronym.
+        """
+        cost = 0
+        for offset, (word, normal) in enumerate(zip(label.words, label.normals, strict=True)):
+            if normals[start + offset] == normal:
+                continue
+            text_word = tokens[start + offset][0]
+            if _cased(word) or not _unknown(text_word):
+                return None
+            left, right = text_word.casefold(), word.casefold()
+            budget = label.limit - cost
+            if abs(len(left) - len(right)) > budget:
+                return None
+            cost += DamerauLevenshtein.distance(left, right, score_cutoff=budget)
+            if cost > label.limit:
+                return None
+        return cost
+
+
+__all__ = ["STOP_LABELS", "Match", "MentionMatcher"]
