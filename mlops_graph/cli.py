@@ -108,7 +108,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_push(args: argparse.Namespace) -> int:
     from mlops_graph.store.graphs import graphs_for_push
-    from mlops_graph.store.push import push_graphs
+    from mlops_graph.store.push import PushError, push_graphs
 
     settings = _settings(args)
     password = None
@@ -116,17 +116,42 @@ def cmd_push(args: argparse.Namespace) -> int:
         password = os.environ.get(PASSWORD_VARIABLE)
         if password is None:
             if not sys.stdin.isatty():
-                raise MlopsGraphError(f"--user given: set {PASSWORD_VARIABLE} or run in a terminal to be asked")
+                raise MlopsGraphError(
+                    f"--user given: set {PASSWORD_VARIABLE} or run in a terminal to be asked"
+                )
             password = getpass.getpass(f"password for {args.user} at {args.endpoint}: ")
     graphs, manifest = graphs_for_push(Path(args.output), settings.base_iri)
-    report = push_graphs(
-        graphs, args.endpoint, manifest_graph=manifest, user=args.user, password=password,
-        auth=args.auth, dry_run=args.dry_run,
-        progress=(lambda line: print(line, file=sys.stderr)) if args.verbose else None,
-    )
+    try:
+        report = push_graphs(
+            graphs, args.endpoint, manifest_graph=manifest, user=args.user, password=password,
+            auth=args.auth, dry_run=args.dry_run,
+            progress=(lambda line: print(line, file=sys.stderr)) if args.verbose else None,
+        )
+    except PushError as exc:
+        # A push that stopped half-way leaves old and new graphs side by side: name the ones it changed.
+        print(f"mlops-graph: error: {exc}", file=sys.stderr)
+        done = exc.report
+        if not done.pushed and not done.deleted:
+            print("no graph was replaced or deleted", file=sys.stderr)
+        else:
+            print("changed before the failure (push again to finish):", file=sys.stderr)
+            for iri in done.pushed:
+                print(f"  replaced <{iri}>", file=sys.stderr)
+            for iri in done.deleted:
+                print(f"  deleted <{iri}>", file=sys.stderr)
+        return EXIT_PROBLEMS
     verb = "would push" if report.dry_run else "pushed"
     print(f"{verb} {len(report.pushed)} graphs, {'would delete' if report.dry_run else 'deleted'} "
           f"{len(report.deleted)} to {args.endpoint}")
+    return EXIT_OK
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from mlops_graph.export.ontology_docs import write_ontology_docs
+
+    destination = Path(args.output)
+    write_ontology_docs(destination)
+    print(f"{destination.as_posix()}: ontology documentation written")
     return EXIT_OK
 
 
@@ -180,6 +205,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="output")
     _add_settings_options(p)
     p.set_defaults(func=cmd_push)
+
+    p = sub.add_parser("docs", help="the ontology as an HTML page (needs pyLODE: the docs extra)")
+    p.add_argument("-o", "--output", default="output/ontology.html", help="default output/ontology.html")
+    p.set_defaults(func=cmd_docs)
     return parser
 
 

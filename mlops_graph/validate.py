@@ -35,10 +35,10 @@ def _note_file(data: rdflib.Graph, node: rdflib.term.Node) -> str | None:
     mg = rdflib.Namespace(MG)
     oa = rdflib.Namespace(OA)
     candidates = [node]
-    candidates += list(data.subjects(mg.hasDefinition, node))
-    candidates += list(data.subjects(mg.metadata, node))
+    for link in (mg.hasDefinition, mg.hasPassage, mg.metadata):
+        candidates += list(data.subjects(link, node))
     for target in data.objects(node, oa.hasTarget):
-        candidates += [target, *data.subjects(mg.hasDefinition, target)]
+        candidates += [target, *data.subjects(mg.hasDefinition, target), *data.subjects(mg.hasPassage, target)]
     for candidate in candidates:
         for value in data.objects(candidate, mg.file):
             return str(value)

@@ -1,6 +1,6 @@
 """Golden cases: each folder under tests/golden/ names its notes and holds the expected graph.
 
-The per-note graphs of a case's build (everything but the concept scheme) are compared with
+The graphs of a case's build (its notes' graphs and the sources graph: all but the concept scheme) are compared with
 ``expected.ttl`` as graphs (``rdflib.compare.isomorphic``). ``pytest --update-golden`` rewrites the
 expected files from the current output, on purpose.
 """
@@ -33,10 +33,15 @@ def _case_notes(case: Path, into: Path) -> Path:
 
 
 def _note_graphs(case: Path, tmp_path: Path) -> rdflib.Graph:
-    result = build(_case_notes(case, tmp_path), Settings())
+    """The notes' graphs and the sources graph: everything but the concept scheme."""
+    result = build(_case_notes(case, tmp_path), Settings(html=False))
+    dataset = rdflib.Dataset()
+    dataset.parse(data=result.files["graph.trig"], format="trig")
     graph = rdflib.Graph()
-    for mapping in result.mappings:
-        graph.parse(data=result.files[f"notes/{mapping.note.slug}.ttl"], format="turtle")
+    for context in dataset.graphs():
+        if not str(context.identifier).endswith("/graph/concepts"):
+            for triple in context:
+                graph.add(triple)
     return graph
 
 

@@ -76,7 +76,8 @@ def test_outputs_conform_to_shapes(corpus_output: Path, mixed_output: Path) -> N
 def test_shapes_catch_a_broken_graph(corpus_output: Path) -> None:
     graph = rdflib.Graph().parse(corpus_output / "graph.ttl", format="turtle")
     prov_value = rdflib.URIRef("http://www.w3.org/ns/prov#value")
-    definition = next(graph.subjects(prov_value, None))
+    definition_class = rdflib.URIRef("https://w3id.org/mlops-graph/ns#Definition")
+    definition = next(graph.subjects(rdflib.RDF.type, definition_class))
     graph.remove((definition, prov_value, None))
     violations = validate_graph(graph)
     assert violations, "removing a definition's text must violate the shapes"

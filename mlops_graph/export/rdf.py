@@ -1,34 +1,61 @@
-"""Turtle, TriG and N-Triples through pyoxigraph's serialisers, in a canonical order."""
+"""Turtle, TriG and N-Triples through pyoxigraph's serialisers.
+
+Each named graph is serialised once, as a Turtle body (its statements, without the prefix lines).
+``graph.ttl`` is the prefix lines followed by every body; ``graph.trig`` wraps each body in its graph
+block. Graphs never share a triple (see ``graph.mapping``), so the result holds each triple once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 import pyoxigraph as ox
 
-
-def _key(triple: ox.Triple) -> tuple[str, str, str]:
-    return (str(triple.subject), str(triple.predicate), str(triple.object))
+_PROBE = ox.Triple(ox.NamedNode("urn:x-probe:s"), ox.NamedNode("urn:x-probe:p"), ox.Literal("o"))
 
 
 def canonical(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
     """Distinct triples sorted by their N-Triples form: the same set always serialises the same way."""
-    unique = {_key(t): t for t in triples}
+    unique = {(str(t.subject), str(t.predicate), str(t.object)): t for t in triples}
     return [unique[k] for k in sorted(unique)]
 
 
-def turtle(triples: Sequence[ox.Triple], prefixes: dict[str, str]) -> bytes:
+@cache
+def _header(items: tuple[tuple[str, str], ...]) -> bytes:
+    data = ox.serialize([_PROBE], format=ox.RdfFormat.TURTLE, prefixes=dict(items))
+    assert data is not None
+    return b"".join(line for line in data.splitlines(keepends=True) if line.startswith(b"@prefix "))
+
+
+def header(prefixes: dict[str, str]) -> bytes:
+    """The ``@prefix`` lines that pyoxigraph writes for these prefixes."""
+    return _header(tuple(prefixes.items()))
+
+
+def turtle_body(triples: Sequence[ox.Triple], prefixes: dict[str, str]) -> bytes:
+    """The statements of a Turtle document, without its prefix lines. Triples are written in the
+    order given; keep each subject's triples together for compact output."""
+    if not triples:
+        return b""
     data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
     assert data is not None
-    return data
+    head = header(prefixes)
+    if data.startswith(head):
+        return data[len(head):]
+    return b"".join(line for line in data.splitlines(keepends=True) if not line.startswith(b"@prefix "))
 
 
-def trig(graphs: Sequence[tuple[str, Sequence[ox.Triple]]], prefixes: dict[str, str]) -> bytes:
-    """One named graph per entry, in the given order."""
-    quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g)) for g, triples in graphs for t in triples]
-    data = ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)
-    assert data is not None
-    return data
+def turtle(bodies: Iterable[bytes], prefixes: dict[str, str]) -> bytes:
+    return header(prefixes) + b"".join(bodies)
+
+
+def trig(graphs: Iterable[tuple[str, bytes]], prefixes: dict[str, str]) -> bytes:
+    """One graph block per (graph IRI, Turtle body), in the order given."""
+    parts = [header(prefixes)]
+    for graph, body in graphs:
+        parts += [b"<", ox.NamedNode(graph).value.encode("utf-8"), b"> {\n", body, b"}\n"]
+    return b"".join(parts)
 
 
 def ntriples(triples: Sequence[ox.Triple]) -> bytes:

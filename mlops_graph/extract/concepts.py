@@ -10,7 +10,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import pyoxigraph as ox
 import simplemma
 from rapidfuzz.distance import DamerauLevenshtein
 
+from mlops_graph.config import Settings
 from mlops_graph.errors import VocabularyError
 from mlops_graph.extract.notes import slugify
 from mlops_graph.graph.namespaces import SKOS
@@ -55,6 +56,24 @@ class Concept:
 
     def labels(self) -> list[str]:
         return [self.pref_label, *self.alt_labels, *self.hidden_labels]
+
+
+def vocabulary_for(settings: Settings) -> list[Concept]:
+    """The curated vocabulary plus the user's SKOS files. Parsed once per process and file version."""
+    paths = (VOCABULARY_FILE, *settings.vocabularies) if VOCABULARY_FILE.is_file() else settings.vocabularies
+    stamps = []
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError as exc:
+            raise VocabularyError(f"cannot read SKOS vocabulary: {exc.strerror or exc}", path) from exc
+        stamps.append((str(path), info.st_mtime_ns, info.st_size))
+    return [replace(c, alt_labels=list(c.alt_labels)) for c in _load_cached(tuple(stamps))]
+
+
+@lru_cache(maxsize=4)
+def _load_cached(stamps: tuple[tuple[str, int, int], ...]) -> tuple[Concept, ...]:
+    return tuple(load_vocabulary(Path(p) for p, _m, _s in stamps))
 
 
 def load_vocabulary(paths: Iterable[Path]) -> list[Concept]:

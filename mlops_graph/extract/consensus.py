@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import combinations
 
 import networkx as nx
 
@@ -54,22 +53,37 @@ def consensus(mappings: list[NoteMapping], index: ConceptIndex) -> list[Consensu
 
 def cooccurrence(mappings: list[NoteMapping], index: ConceptIndex) -> nx.Graph:
     """Concepts as nodes, joined when one definition mentions both (``weight``: how many
-    definitions); each node carries ``label``, ``definitions``, ``degree`` and ``pagerank``."""
+    definitions); each node carries ``label``, ``definitions``, ``degree`` and ``pagerank``.
+
+    The counts come from the definition × concept incidence matrix M as MᵀM (scipy.sparse)."""
+    import numpy as np
+    from scipy import sparse
+
+    found = definition_concepts(mappings)
+    concepts = sorted({c for cs in found.values() for c in cs})
     g = nx.Graph()
-    for concepts in definition_concepts(mappings).values():
-        ordered = sorted(concepts)
-        for concept in ordered:
-            if concept in g:
-                g.nodes[concept]["definitions"] += 1
-            else:
-                g.add_node(concept, label=index.concepts[concept].pref_label, definitions=1)
-        for a, b in combinations(ordered, 2):
-            weight = g.edges[a, b]["weight"] + 1 if g.has_edge(a, b) else 1
-            g.add_edge(a, b, weight=weight)
-    if g.number_of_nodes():
-        degree = nx.degree_centrality(g)
-        rank = nx.pagerank(g, weight="weight") if g.number_of_edges() else {n: 1 / len(g) for n in g}
-        for node in g:
-            g.nodes[node]["degree"] = round(degree[node], 6)
-            g.nodes[node]["pagerank"] = round(rank[node], 6)
+    if not concepts:
+        return g
+    column = {c: i for i, c in enumerate(concepts)}
+    rows, cols = [], []
+    for row, key in enumerate(sorted(found)):
+        for concept in found[key]:
+            rows.append(row)
+            cols.append(column[concept])
+    incidence = sparse.csr_matrix(
+        (np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(len(found), len(concepts))
+    )
+    together = (incidence.T @ incidence).tocoo()
+    for concept in concepts:
+        g.add_node(concept, label=index.concepts[concept].pref_label, definitions=0)
+    for a, b, weight in zip(together.row.tolist(), together.col.tolist(), together.data.tolist(), strict=True):
+        if a == b:
+            g.nodes[concepts[a]]["definitions"] = int(weight)
+        elif a < b:
+            g.add_edge(concepts[a], concepts[b], weight=int(weight))
+    degree = nx.degree_centrality(g) if len(g) > 1 else {n: 0.0 for n in g}
+    rank = nx.pagerank(g, weight="weight") if g.number_of_edges() else {n: 1 / len(g) for n in g}
+    for node in g:
+        g.nodes[node]["degree"] = round(degree[node], 6)
+        g.nodes[node]["pagerank"] = round(rank[node], 6)
     return g

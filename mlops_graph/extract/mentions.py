@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 from operator import itemgetter
+from typing import cast
 
 import ahocorasick
 import simplemma
@@ -40,10 +41,12 @@ _TOKEN = re.compile(rf"[{_LATIN}]+|[^\s{_LATIN}]")
 _FOLD = frozenset("-/_\u2010\u2011")
 """Separators dropped between words: "feature-store", "CI/CD", "feature_store"."""
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'`]+", re.IGNORECASE)
+_URL_HINT = re.compile(r"://|www\.", re.IGNORECASE)
 _CHUNK = re.compile(r"\S+")
 _PLURAL_ACRONYM = re.compile(r"([A-Z][A-Z0-9]+)s")
 _BARRIER = "\x00"
 """The normal form of a token inside a URL or a code span: no label contains it."""
+_WILD = "\x01"
 _KEEP = frozenset({"staging"})
 """Words left as they are: their lemma names something else (a "stage" is not a staging environment)."""
 
@@ -104,13 +107,26 @@ def _unknown(token: str) -> bool:
             and not simplemma.is_known(token.casefold(), lang="en"))
 
 
-Chunk = tuple[str, tuple[tuple[int, int], ...], tuple[str, ...]]
+_Chunk = tuple[str, tuple[tuple[int, int], ...], tuple[str, ...]]
 
 
-@lru_cache(maxsize=1 << 17)
-def _chunk(chunk: str) -> Chunk:
+_CHUNKS: dict[str, _Chunk] = {}
+"""Cache of :func:`_chunk`, read with ``map(_CHUNKS.get, …)``, which is faster than ``lru_cache``."""
+_CHUNKS_MAX = 1 << 18
+
+
+def _chunk(chunk: str) -> _Chunk:
     """A whitespace-free piece of text: its tokens' normal forms joined by spaces, the tokens' spans
     within the piece, and the normal forms of the words the lemmatiser does not know."""
+    info = _CHUNKS.get(chunk)
+    if info is None:
+        if len(_CHUNKS) >= _CHUNKS_MAX:
+            _CHUNKS.clear()
+        info = _CHUNKS[chunk] = _read_chunk(chunk)
+    return info
+
+
+def _read_chunk(chunk: str) -> _Chunk:
     spans: list[tuple[int, int]] = []
     normals: list[str] = []
     odd: list[str] = []
@@ -187,16 +203,16 @@ class MentionMatcher:
                 automaton.add_word(f" {key} ", key)
             automaton.make_automaton()
             self._automaton = automaton
-        # Fuzzy candidates by size and first word (when the window's first word is spelt right), and by
-        # size and first letter (when the first word is the odd one).
-        self._fuzzy_by_word: dict[tuple[int, str], list[_Label]] = {}
-        self._fuzzy_by_letter: dict[tuple[int, str], list[_Label]] = {}
+        # Fuzzy candidates, looked up by the window's normal forms with the misspelt word replaced by
+        # a wildcard that keeps its first letter: ("machine", "*l", "operation").
+        self._fuzzy: dict[tuple[str, ...], list[tuple[_Label, int]]] = {}
         for entry in sorted(self._labels.values(), key=lambda e: (e.tier, e.iri, e.words)):
             if entry.limit:
-                self._fuzzy_by_word.setdefault((entry.size, entry.normals[0]), []).append(entry)
-                letter = entry.words[0][:1].casefold()
-                self._fuzzy_by_letter.setdefault((entry.size, letter), []).append(entry)
-        self._fuzzy_sizes = sorted({size for size, _ in self._fuzzy_by_letter}, reverse=True)
+                for at, word in enumerate(entry.words):
+                    if not _cased(word):
+                        wild = (*entry.normals[:at], _WILD + word[:1].casefold(), *entry.normals[at + 1:])
+                        self._fuzzy.setdefault(wild, []).append((entry, at))
+        self._fuzzy_sizes = sorted({len(key) for key in self._fuzzy}, reverse=True)
 
     def find(self, text: str, code_spans: Sequence[tuple[int, int]] = ()) -> list[Match]:
         """The concept mentions in ``text``, sorted by start, none overlapping another."""
@@ -205,12 +221,13 @@ class MentionMatcher:
         chunks = text.split()
         if not chunks:
             return []
-        infos = list(map(_chunk, chunks))
+        cached = list(map(_CHUNKS.get, chunks))
+        infos = list(map(_chunk, chunks)) if None in cached else cast(list[_Chunk], cached)
         excluded = list(code_spans)
-        if "://" in text or "www." in text.casefold():
+        if _URL_HINT.search(text):
             excluded.extend(m.span() for m in _URL.finditer(text))
-        odd = set().union(*map(_ODD, infos))
-        if excluded or (odd and not odd <= self._words):
+        odd = set().union(*map(_ODD, infos)) if any(map(_ODD, infos)) else set()
+        if excluded or not odd <= self._words:
             return self._find_token_by_token(text, excluded)
         # The common case: nothing to leave out and no typo to look for. Token offsets are worked
         # out only for the tokens that matched.
@@ -244,7 +261,7 @@ class MentionMatcher:
                 normals[i] = _BARRIER
         taken: set[int] = set()
         chosen = self._choose(self._hits(" " + " ".join(normals) + " "), taken)
-        if self._fuzzy_sizes:
+        if self._fuzzy:
             chosen.extend(self._fuzzy_matches(tokens, normals, taken))
             chosen.sort()
         return [Match(tokens[s][1], tokens[e - 1][2], iri, text[tokens[s][1]:tokens[e - 1][2]])
@@ -275,24 +292,29 @@ class MentionMatcher:
     def _fuzzy_matches(
         self, tokens: list[tuple[str, int, int]], normals: list[str], taken: set[int]
     ) -> list[tuple[int, int, str]]:
-        """Windows of free words around a word nobody knows that are a label, give or take a typo."""
-        odd = [i for i, n in enumerate(normals)
-               if i not in taken and n not in self._words and _unknown(tokens[i][0])]
-        odd_set = set(odd)
+        """Windows of free words that are a label but for a typo in one word, a word nobody knows.
+
+        The other words of the window must have the label's normal forms; the odd word must start
+        with the same letter as the label's word and be at most ``limit`` edits (Damerau-Levenshtein)
+        away from it. A known word is never taken for a typo.
+        """
         found: list[tuple[int, int, int, int, str]] = []
-        for i in odd:
+        for i, normal in enumerate(normals):
+            if i in taken or normal in self._words or not normal.isalnum() or not _unknown(tokens[i][0]):
+                continue
+            odd = tokens[i][0].casefold()
             for size in self._fuzzy_sizes:
                 for start in range(max(0, i - size + 1), min(i, len(tokens) - size) + 1):
                     window = range(start, start + size)
-                    if not taken.isdisjoint(window) or not all(normals[j].isalnum() for j in window):
+                    if not taken.isdisjoint(window):
                         continue
-                    candidates = self._fuzzy_by_word.get((size, normals[start]), [])
-                    if start in odd_set:
-                        letter = tokens[start][0][:1].casefold()
-                        candidates = candidates + self._fuzzy_by_letter.get((size, letter), [])
-                    for label in candidates:
-                        cost = self._distance(tokens, normals, start, label)
-                        if cost is not None:
+                    key = tuple(_WILD + odd[:1] if j == i else normals[j] for j in window)
+                    for label, at in self._fuzzy.get(key, ()):
+                        word = label.words[at].casefold()
+                        if abs(len(word) - len(odd)) > label.limit:
+                            continue
+                        cost = DamerauLevenshtein.distance(odd, word, score_cutoff=label.limit)
+                        if cost <= label.limit:
                             found.append((start, -size, cost, label.tier, label.iri))
         out: list[tuple[int, int, str]] = []
         for start, neg_size, _, _, iri in sorted(found):
@@ -301,31 +323,6 @@ class MentionMatcher:
                 taken.update(window)
                 out.append((start, start - neg_size, iri))
         return out
-
-    @staticmethod
-    def _distance(
-        tokens: list[tuple[str, int, int]], normals: list[str], start: int, label: _Label
-    ) -> int | None:
-        """Total edits between the window at ``start`` and the label, or ``None`` if over its limit.
-
-        Words with the same normal form cost nothing. A word that differs must be unknown to the
-        lemmatiser (a known word is never taken for a typo), and the label's word not an acronym.
-        """
-        cost = 0
-        for offset, (word, normal) in enumerate(zip(label.words, label.normals, strict=True)):
-            if normals[start + offset] == normal:
-                continue
-            text_word = tokens[start + offset][0]
-            if _cased(word) or not _unknown(text_word):
-                return None
-            left, right = text_word.casefold(), word.casefold()
-            budget = label.limit - cost
-            if abs(len(left) - len(right)) > budget:
-                return None
-            cost += DamerauLevenshtein.distance(left, right, score_cutoff=budget)
-            if cost > label.limit:
-                return None
-        return cost
 
 
 __all__ = ["STOP_LABELS", "Match", "MentionMatcher"]

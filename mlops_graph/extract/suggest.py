@@ -17,7 +17,7 @@ import ahocorasick
 
 from mlops_graph.extract.concepts import ConceptIndex, normalize_label
 
-MAX_YAKE_CHARS = 60_000
+MAX_YAKE_CHARS = 20_000
 MAX_SUGGESTIONS = 100
 _WORD = re.compile(r"^[^\W\d_][\w'’-]*(?: [^\W\d_][\w'’-]*){0,2}$")
 

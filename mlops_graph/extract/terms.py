@@ -12,13 +12,16 @@ _QUESTION = [
 ]
 _TRAILING = " \t?!.:;¿¡"
 
-_STANDS_FOR = re.compile(
-    r"(?P<short>\b[A-Za-z][A-Za-z0-9./&-]{0,15})\s+(?:stands|stand)\s+for\s+"
+_STANDS_FOR = re.compile(r"\bstands?\s+for\s+")
+_SHORT_BEFORE = re.compile(r"(?P<short>\b[A-Za-z][A-Za-z0-9./&-]{0,15})\s+$")
+_LONG_AFTER = re.compile(
     r"(?P<long>[A-Za-z][\w'’-]*(?:\s+[A-Za-z][\w'’-]*){0,7}?)(?=\s*(?:[.,;:)!?]|$|\s+(?:and|or|is|which|that)\b))"
 )
-_WORDS = r"[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)"
-_LONG_THEN_SHORT = re.compile(rf"(?P<long>{_WORDS}{{0,7}})\s+\((?P<short>[A-Z][A-Za-z0-9]{{1,10}})\)")
-_SHORT_THEN_LONG = re.compile(rf"\b(?P<short>[A-Z][A-Z0-9]{{1,9}}s?)\s+\((?P<long>{_WORDS}{{1,7}})\)")
+# Acronyms in parentheses are found first; the words around them are then checked in Python, so
+# no pattern has to guess where a long form starts.
+_PAREN_SHORT = re.compile(r"\((?P<short>[A-Z][A-Za-z0-9]{1,10})\)")
+_SHORT_PAREN = re.compile(r"\b(?P<short>[A-Z][A-Z0-9]{1,9}s?)\s+\((?P<long>[A-Za-z][\w -]{2,80}?)\)")
+_WORD_BEFORE = re.compile(r"[A-Za-z][\w-]*")
 
 
 def term_from_heading(text: str) -> tuple[str, bool]:
@@ -49,16 +52,26 @@ def alias_pairs(text: str) -> list[tuple[str, str]]:
     """(short, long) pairs stated in ``text``: "X stands for Y", "Y (X)" and "X (Y)" with X an acronym."""
     pairs: list[tuple[str, str]] = []
     for match in _STANDS_FOR.finditer(text):
-        short, long = match.group("short"), match.group("long").strip()
-        if short.lower() != long.lower():
-            pairs.append((short, long))
-    for match in _LONG_THEN_SHORT.finditer(text):
+        before = _SHORT_BEFORE.search(text, max(0, match.start() - 20), match.start())
+        after = _LONG_AFTER.match(text, match.end())
+        if before and after:
+            short, long = before.group("short"), after.group("long").strip()
+            if short.lower() != long.lower():
+                pairs.append((short, long))
+    if "(" not in text:
+        return pairs
+    for match in _PAREN_SHORT.finditer(text):
         short = match.group("short")
         caps = _capitals(short)
-        words = match.group("long").split()
-        if len(caps) >= 2 and len(words) >= len(caps) and _initials(words[-len(caps):]) == caps:
-            pairs.append((short, " ".join(words[-len(caps):])))
-    for match in _SHORT_THEN_LONG.finditer(text):
+        if len(caps) < 2:
+            continue
+        preceding = text[max(0, match.start() - 200) : match.start()]
+        if preceding and not preceding[-1].isspace():
+            continue
+        words = _WORD_BEFORE.findall(preceding)[-len(caps):]
+        if len(words) == len(caps) and _initials(words) == caps:
+            pairs.append((short, " ".join(words)))
+    for match in _SHORT_PAREN.finditer(text):
         short = match.group("short")
         caps = _capitals(short.rstrip("s"))
         words = match.group("long").split()

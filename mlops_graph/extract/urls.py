@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 #: Query parameters that only track a click; pages that differ by these alone are one page.
@@ -13,9 +14,26 @@ TRACKING_PARAMETERS = frozenset({
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
 WEB_SCHEMES = ("http", "https")
 
-# Characters allowed in an IRI besides unreserved ASCII and non-ASCII (RFC 3987): kept as they are.
-_IRI_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
-_IRI_ILLEGAL = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f-\x9f\ue000-\uf8ff\ufff0-\uffff]")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_ASCII_PLAIN = re.compile(r"[!#-;=?-\[\]_a-z~]*")
+_ASCII_ILLEGAL = frozenset('\x7f <>"{}|\\^`') | frozenset(chr(i) for i in range(0x20))
+# RFC 3987 ucschar: the non-ASCII characters an IRI may hold as they are.
+_UCSCHAR = (
+    (0xA0, 0xD7FF), (0xF900, 0xFDCF), (0xFDF0, 0xFFEF),
+    *((plane, plane + 0xFFFD) for plane in range(0x10000, 0xE0000, 0x10000)),
+    (0xE1000, 0xEFFFD),
+)
+
+
+def _iri_char_ok(ch: str) -> bool:
+    code = ord(ch)
+    if code < 0x80:
+        return ch not in _ASCII_ILLEGAL
+    # Separators, controls, format and unassigned characters are legal in some ranges but rejected
+    # by common parsers (and invisible to people): they are encoded too.
+    if unicodedata.category(ch)[0] in "ZC":
+        return False
+    return any(low <= code <= high for low, high in _UCSCHAR)
 
 
 def is_web_url(url: str) -> bool:
@@ -61,5 +79,23 @@ def host_of(url: str) -> str | None:
 
 
 def iri_safe(url: str) -> str:
-    """Percent-encode the characters that may not stand in an IRI (spaces, quotes, angle brackets…)."""
-    return _IRI_ILLEGAL.sub(lambda m: quote(m.group(0), safe=_IRI_SAFE), url.strip())
+    """Percent-encode what may not stand in an IRI: spaces, quotes, angle brackets, brackets outside
+    the host, a second ``#``, and ``%`` that does not start an escape."""
+    url = url.strip()
+    if not (url.isascii() and _ASCII_PLAIN.fullmatch(url)):
+        url = "".join(c if _iri_char_ok(c) else quote(c, safe="") for c in url)
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    slash = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    authority, tail = rest[:slash], rest[slash:]
+    path, hash_mark, fragment = tail.partition("#")
+    path = _encode_tail(path)
+    fragment = _encode_tail(fragment).replace("#", "%23")
+    return f"{scheme}://{authority}{path}{hash_mark}{fragment}"
+
+
+def _encode_tail(text: str) -> str:
+    if "%" in text:
+        text = _BAD_PERCENT.sub("%25", text)
+    return text.replace("[", "%5B").replace("]", "%5D")

@@ -32,6 +32,10 @@ class Iris:
         return f"{self.base}graph/concepts"
 
     @property
+    def sources_graph(self) -> str:
+        return f"{self.base}graph/sources"
+
+    @property
     def manifest_graph(self) -> str:
         return f"{self.base}graph/manifest"
 
@@ -47,8 +51,14 @@ class Iris:
         name = slugify(source.name.replace("/", " ")) or _digest(source.name, size=10)
         return f"{self.base}source/{host or 'unlinked'}/{name}"
 
-    def metadata(self, note_slug: str, key: str) -> str:
-        return f"{self.base}note/{note_slug}/meta/{slugify(key.replace('/', ' ')) or _digest(key, size=10)}"
+    def metadata(self, note_slug: str, key: str, *, unique: bool = False) -> str:
+        """``unique`` adds a hash of the key, for keys whose slugs collide ("Status" and "status")."""
+        slug = slugify(key.replace("/", " "))
+        if unique or not slug:
+            slug = f"{slug}-{_digest(key, size=8)}" if slug else _digest(key, size=10)
+        return f"{self.base}note/{note_slug}/meta/{slug}"
 
-    def mention(self, target: str, field: str, start: int, end: int, concept: str) -> str:
-        return f"{self.base}mention/{_digest(target, field, str(start), str(end), concept, size=16)}"
+    @staticmethod
+    def mention(target: str, start: int, end: int) -> str:
+        """An RFC 5147 fragment of the target: ``<target#char=start,end>``."""
+        return f"{target}#char={start},{end}"

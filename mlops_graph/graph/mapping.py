@@ -1,7 +1,7 @@
 """The RDF mapping: notes, definitions, sources, pages and concepts as pyoxigraph triples.
 
-Each note maps to the triples of its own named graph; the concept scheme is a graph of its own.
-Triples are produced in a canonical order (sorted), so serialisations are byte-identical.
+Each note maps to the triples of its own named graph. The sources and cited pages, which notes share,
+form one graph, and the concept scheme another, so that no triple stands in two graphs.
 """
 
 from __future__ import annotations
@@ -51,7 +51,6 @@ class _P:
     is_summary = _N(MG + "isSummary")
     mentions = _N(MG + "mentions")
     host = _N(MG + "host")
-    field = _N(MG + "field")
     about = _N(SCHEMA + "about")
     url = _N(SCHEMA + "url")
     prov_value = _N(PROV + "value")
@@ -68,9 +67,6 @@ class _P:
     has_top = _N(SKOS + "hasTopConcept")
     body = _N(OA + "hasBody")
     target = _N(OA + "hasTarget")
-    start = _N(OA + "start")
-    end = _N(OA + "end")
-    exact = _N(OA + "exact")
     Note = _N(MG + "Note")
     Definition = _N(MG + "Definition")
     Source = _N(MG + "Source")
@@ -92,14 +88,12 @@ def literal(text: str, lang: str | None = None) -> ox.Literal:
 
 @dataclass(frozen=True, slots=True)
 class MentionRecord:
-    """A concept found at ``[start, end)`` of the text of a definition or passage (``field="value"``),
-    or of a note's title (``field="title"``)."""
+    """A concept found at ``[start, end)`` of a text: the ``prov:value`` of a definition or passage,
+    or the title of a note (``target_kind`` says which)."""
 
     target: str
-    field: str
     start: int
     end: int
-    exact: str
     concept: str
     target_kind: str = "definition"
     """``definition``, ``passage`` or ``note``."""
@@ -123,6 +117,10 @@ class NoteMapping:
     iri: str
     graph: str
     triples: list[ox.Triple] = field(default_factory=list)
+    """The triples of the note's own graph."""
+    shared: list[ox.Triple] = field(default_factory=list)
+    """Descriptions of the sources and pages the note cites, which other notes may share: they go
+    to the sources graph, once."""
     definitions: list[DefinitionRecord] = field(default_factory=list)
     passages: list[tuple[str, Passage]] = field(default_factory=list)
     """(IRI, passage) of each paragraph of the author's own prose."""
@@ -143,7 +141,8 @@ def page_iri(url: str) -> str | None:
 
 
 def map_note(note: Note, iris: Iris, index: ConceptIndex, link_targets: dict[str, str]) -> NoteMapping:
-    """The triples of one note's graph, without mentions (see ``mention_triples``)."""
+    """The triples of one note's graph (without mentions: see ``mention_triples``), and the
+    descriptions of its sources and pages."""
     note_iri = iris.note(note.slug)
     out = NoteMapping(note, note_iri, iris.note_graph(note.slug))
     t = out.triples.append
@@ -161,29 +160,48 @@ def map_note(note: Note, iris: Iris, index: ConceptIndex, link_targets: dict[str
         t(ox.Triple(s, P.alias, ox.Literal(alias)))
     from mlops_graph.extract.concepts import tag_label
 
+    subjects: dict[str, None] = {}
     for tag in note.tags:
         t(ox.Triple(s, P.tag, ox.Literal(tag)))
         label = tag_label(tag)
         concept = index.lookup(label) if label else None
         if concept is not None:
-            t(ox.Triple(s, P.subject, _N(concept.iri)))
+            subjects[concept.iri] = None
+    for iri in subjects:
+        t(ox.Triple(s, P.subject, _N(iri)))
     term = index.lookup(note.term)
     if term is not None:
         t(ox.Triple(s, P.about, _N(term.iri)))
+    entries: list[ox.Triple] = []
+    used: set[str] = set()
     for key, value in note.extra:
-        entry = _N(iris.metadata(note.slug, key))
+        entry_iri = iris.metadata(note.slug, key)
+        if entry_iri in used:
+            entry_iri = iris.metadata(note.slug, key, unique=True)
+        used.add(entry_iri)
+        entry = _N(entry_iri)
         t(ox.Triple(s, P.metadata, entry))
-        t(ox.Triple(entry, P.type, P.MetadataEntry))
-        t(ox.Triple(entry, P.key, ox.Literal(key)))
-        t(ox.Triple(entry, P.value, ox.Literal(value)))
+        entries += [
+            ox.Triple(entry, P.type, P.MetadataEntry),
+            ox.Triple(entry, P.key, ox.Literal(key)),
+            ox.Triple(entry, P.value, ox.Literal(value)),
+        ]
+    unresolved: dict[str, None] = {}
     for link in note.wikilinks:
         target = link_targets.get(link.target.casefold())
         if target is None:
-            t(ox.Triple(s, P.unresolved, ox.Literal(link.target)))
-        elif target != note_iri:
+            unresolved[link.target] = None
+        elif target != note_iri and target not in out.links:
             out.links.append(target)
             t(ox.Triple(s, P.links_to, _N(target)))
+    for title in unresolved:
+        t(ox.Triple(s, P.unresolved, ox.Literal(title)))
+    parts = out.triples
+    out.triples = entries
+    t = out.triples.append
 
+    shared = out.shared.append
+    described: set[str] = set()
     seen: dict[tuple[str, str], int] = {}
     for quote in note.quotes:
         seen_key = (quote.source.name if quote.source else "", quote.text)
@@ -192,7 +210,7 @@ def map_note(note: Note, iris: Iris, index: ConceptIndex, link_targets: dict[str
         d_iri = iris.definition(note, quote, occurrence)
         d = _N(d_iri)
         concept = index.get_or_create(quote.term)
-        t(ox.Triple(s, P.has_definition, d))
+        parts.append(ox.Triple(s, P.has_definition, d))
         t(ox.Triple(d, P.type, P.Definition))
         t(ox.Triple(d, P.prov_value, literal(quote.text, quote.lang)))
         t(ox.Triple(d, P.defines, _N(concept.iri)))
@@ -204,19 +222,23 @@ def map_note(note: Note, iris: Iris, index: ConceptIndex, link_targets: dict[str
             source_iri = iris.source(quote.source)
             src = _N(source_iri)
             t(ox.Triple(d, P.attributed, src))
-            t(ox.Triple(src, P.type, P.Source))
-            t(ox.Triple(src, P.label, ox.Literal(quote.source.name)))
             url = quote.source.url
-            host = host_of(url) if url and is_web_url(url) else None
-            if host:
-                t(ox.Triple(src, P.host, ox.Literal(host)))
             page = page_iri(url) if url else None
+            if source_iri not in described:
+                described.add(source_iri)
+                shared(ox.Triple(src, P.type, P.Source))
+                shared(ox.Triple(src, P.label, ox.Literal(quote.source.name)))
+                host = host_of(url) if url and is_web_url(url) else None
+                if host:
+                    shared(ox.Triple(src, P.host, ox.Literal(host)))
             if page is not None and url is not None:
                 p = _N(page)
                 t(ox.Triple(d, P.quoted_from, p))
-                t(ox.Triple(p, P.type, P.Page))
-                t(ox.Triple(p, P.url, ox.Literal(url, datatype=XSD_ANYURI)))
-                t(ox.Triple(p, P.publisher, src))
+                if page not in described:
+                    described.add(page)
+                    shared(ox.Triple(p, P.type, P.Page))
+                    shared(ox.Triple(p, P.url, ox.Literal(url, datatype=XSD_ANYURI)))
+                    shared(ox.Triple(p, P.publisher, src))
             elif url:
                 t(ox.Triple(d, P.cited_url, ox.Literal(url)))
         out.definitions.append(DefinitionRecord(d_iri, note, quote, concept, source_iri, page))
@@ -226,33 +248,36 @@ def map_note(note: Note, iris: Iris, index: ConceptIndex, link_targets: dict[str
         seen_text[passage.text] = occurrence + 1
         p_iri = iris.passage(note.slug, passage.text, occurrence)
         node = _N(p_iri)
-        t(ox.Triple(s, P.has_passage, node))
+        parts.append(ox.Triple(s, P.has_passage, node))
         t(ox.Triple(node, P.type, P.Passage))
         t(ox.Triple(node, P.prov_value, literal(passage.text, note.lang)))
         t(ox.Triple(node, P.line, ox.Literal(str(passage.line), datatype=XSD_INT)))
         out.passages.append((p_iri, passage))
+    out.triples[:0] = parts
     return out
 
 
-def mention_triples(mentions: Iterable[MentionRecord], iris: Iris) -> list[ox.Triple]:
-    """Each mention as a Web Annotation node, plus the ``mg:mentions`` shortcut on definitions."""
+def mention_triples(mentions: Iterable[MentionRecord]) -> list[ox.Triple]:
+    """Each mention as ``<target#char=start,end> oa:hasBody concept ; oa:hasTarget target``, plus one
+    ``mg:mentions`` shortcut per definition and concept."""
     triples: list[ox.Triple] = []
+    shortcuts: list[ox.Triple] = []
+    seen: set[tuple[str, str]] = set()
+    nodes: dict[str, ox.NamedNode] = {}
     for m in mentions:
-        node = _N(iris.mention(m.target, m.field, m.start, m.end, m.concept))
-        target = _N(m.target)
-        concept = _N(m.concept)
-        triples += [
-            ox.Triple(node, P.type, P.Mention),
-            ox.Triple(node, P.body, concept),
-            ox.Triple(node, P.target, target),
-            ox.Triple(node, P.field, ox.Literal(m.field)),
-            ox.Triple(node, P.start, ox.Literal(str(m.start), datatype=XSD_NNI)),
-            ox.Triple(node, P.end, ox.Literal(str(m.end), datatype=XSD_NNI)),
-            ox.Triple(node, P.exact, ox.Literal(m.exact)),
-        ]
-        if m.field == "value" and m.target_kind == "definition":
-            triples.append(ox.Triple(target, P.mentions, concept))
-    return triples
+        target = nodes.get(m.target)
+        if target is None:
+            target = nodes[m.target] = _N(m.target)
+        concept = nodes.get(m.concept)
+        if concept is None:
+            concept = nodes[m.concept] = _N(m.concept)
+        node = _N(f"{m.target}#char={m.start},{m.end}")
+        triples.append(ox.Triple(node, P.body, concept))
+        triples.append(ox.Triple(node, P.target, target))
+        if m.target_kind == "definition" and (m.target, m.concept) not in seen:
+            seen.add((m.target, m.concept))
+            shortcuts.append(ox.Triple(target, P.mentions, concept))
+    return shortcuts + triples
 
 
 def concept_triples(index: ConceptIndex, scheme_title: str = "Concepts from the notes") -> list[ox.Triple]:

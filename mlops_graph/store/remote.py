@@ -1,0 +1,313 @@
+"""Named queries against a remote store over the SPARQL 1.1 Protocol.
+
+:func:`run_query` sends a SELECT query (a :class:`NamedQuery`, with the project's prefixes put in
+front) to a SPARQL endpoint such as Virtuoso's ``/sparql``, Fuseki's ``/{dataset}/sparql``, GraphDB's
+``/repositories/{id}`` or Oxigraph server's ``/query``, and returns the same :class:`Result` as the
+embedded store.
+
+Parameters are never pasted into the query as text. Each value is serialised as an N-Triples literal
+by pyoxigraph (quotes, backslashes and line breaks escaped), and the literals go into one
+``VALUES (?p1 ?p2 …) { (… …) }`` block placed first in the query's top-level ``WHERE`` group, so that
+every pattern and filter of that group sees the bound values. The query text with the block is
+parsed by Oxigraph before it is sent; a query that does not parse is refused. One difference from
+the embedded store, which binds parameters with SEP-0007 substitutions: a sub-``SELECT`` or a
+``FILTER`` inside a nested group does not see a ``VALUES`` binding of the outer group. The shipped
+queries use their parameters in the top-level group only.
+
+The dataset: with ``default_graphs`` the query's default graph is the merge of those graphs (the
+protocol's ``default-graph-uri`` parameters). Without it, the endpoint decides: Virtuoso's
+``/sparql`` then queries every graph it holds, its own system graphs included; Fuseki and Oxigraph
+server query their real default graph unless configured with a union default graph. Use
+:func:`data_graphs` to get the graphs a ``mlops-graph push`` wrote, which hold exactly what the
+build's ``graph.trig`` holds. Neither Oxigraph's union default graph nor Virtuoso's merge of
+``default-graph-uri`` graphs removes a triple that several graphs hold, so counts agree between the
+two.
+
+Results come back as SPARQL JSON, are read by pyoxigraph and written again as JSON, CSV and TSV,
+so that ``Result.raw`` holds the same W3C serialisations as the embedded store's. A Virtuoso result
+cut short by its ``ResultSetMaxRows`` setting (it says so in an ``X-SPARQL-MaxRows`` header) is an
+error, never a silently shorter table.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping, Sequence
+from http.client import HTTPException
+from typing import Literal
+
+import pyoxigraph as ox
+
+from mlops_graph.errors import QueryError, StoreError
+from mlops_graph.graph.namespaces import sparql_prologue
+from mlops_graph.query.named import NamedQuery
+from mlops_graph.store.embedded import Result
+from mlops_graph.store.graphs import ontology_graph_iri
+from mlops_graph.store.push import CONTAINS_GRAPH, _DigestAuthHandler, _excerpt, _secret_forms
+
+__all__ = ["bind_parameters", "data_graphs", "run_query", "run_select"]
+
+_ACCEPT = "application/sparql-results+json"
+_BODY_READ_LIMIT = 64 * 1024
+_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+            "tsv": ox.QueryResultsFormat.TSV}
+
+# A SPARQL variable name (VARNAME, ASCII subset) and an IRIREF token.
+_VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IRIREF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
+
+
+def bind_parameters(text: str, params: Mapping[str, str]) -> str:
+    """``text`` with a ``VALUES`` block binding each parameter to its value as a plain literal.
+
+    The block is inserted right after the ``{`` that opens the top-level ``WHERE`` group: the first
+    ``{`` outside comments, strings, IRIs and parentheses. Raises :class:`QueryError` when a name is
+    not a variable name or the query has no group.
+    """
+    if not params:
+        return text
+    names = sorted(params)
+    for name in names:
+        if _VARNAME.fullmatch(name) is None:
+            raise QueryError(f"parameter name {name!r} is not a SPARQL variable name")
+    try:
+        literals = [str(ox.Literal(params[name])) for name in names]
+    except (TypeError, ValueError) as exc:
+        raise QueryError(f"a parameter value cannot be made an RDF literal: {exc}") from exc
+    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(literals)}) }} "
+    position = _where_brace(text)
+    if position is None:
+        raise QueryError("the query has no WHERE group to bind parameters in")
+    return text[: position + 1] + block + text[position + 1 :]
+
+
+def _where_brace(text: str) -> int | None:
+    """Index of the first ``{`` at parenthesis depth 0 outside comments, strings and IRIs."""
+    i, depth, n = 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end + 1
+        elif ch in "\"'":
+            i = _string_end(text, i)
+        elif ch == "<":
+            match = _IRIREF.match(text, i)
+            i = match.end() if match else i + 1
+        elif ch == "\\":
+            i += 2  # an escaped character in a prefixed name (PN_LOCAL_ESC)
+        elif ch == "(":
+            depth += 1
+            i += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+            i += 1
+        elif ch == "{" and depth == 0:
+            return i
+        else:
+            i += 1
+    return None
+
+
+def _string_end(text: str, start: int) -> int:
+    """Index just past the string literal that starts at ``start`` (short or long form)."""
+    quote = text[start]
+    long_quote = quote * 3
+    if text.startswith(long_quote, start):
+        i = start + 3
+        while i < len(text):
+            if text[i] == "\\":
+                i += 2
+            elif text.startswith(long_quote, i):
+                return i + 3
+            else:
+                i += 1
+        return len(text)
+    i = start + 1
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+        elif text[i] == quote or text[i] == "\n":
+            return i + 1
+        else:
+            i += 1
+    return len(text)
+
+
+def run_query(
+    endpoint: str,
+    query: NamedQuery,
+    params: Mapping[str, str] | None = None,
+    *,
+    default_graphs: Sequence[str] | None = None,
+    base_iri: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    auth: Literal["digest", "basic"] = "digest",
+    timeout: float = 60.0,
+) -> Result:
+    """Run a named SELECT query on the SPARQL endpoint ``endpoint``; parameters are bound as literals.
+
+    ``default_graphs`` lists the graphs whose merge is the default graph (``None``: the endpoint's
+    own default). ``user`` and ``password`` are sent with Digest (answering the server's challenge)
+    or Basic authentication. Raises :class:`QueryError` for a wrong parameter, a query that is not
+    a valid SELECT query or that the endpoint rejects, and :class:`StoreError` when the endpoint
+    cannot be reached or refuses the credentials.
+    """
+    params = dict(params or {})
+    missing = [p for p in query.parameters if p not in params]
+    if missing:
+        raise QueryError(f"query {query.name!r} needs {', '.join(missing)}")
+    unknown = sorted(set(params) - set(query.parameters))
+    if unknown:
+        raise QueryError(f"query {query.name!r} takes no parameter {', '.join(unknown)}")
+    text = sparql_prologue(base_iri or "") + bind_parameters(query.text, params)
+    try:
+        checked = ox.Store().query(text)
+    except SyntaxError as exc:
+        raise QueryError(f"query {query.name!r} is not valid SPARQL: {exc}") from exc
+    if not isinstance(checked, ox.QuerySolutions):
+        raise QueryError(f"query {query.name!r} is not a SELECT query")
+    return run_select(endpoint, text, default_graphs=default_graphs, user=user, password=password,
+                      auth=auth, timeout=timeout, name=query.name)
+
+
+def run_select(
+    endpoint: str,
+    text: str,
+    *,
+    default_graphs: Sequence[str] | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    auth: Literal["digest", "basic"] = "digest",
+    timeout: float = 60.0,
+    name: str = "inline",
+) -> Result:
+    """Send the complete SELECT query ``text`` as it is (no prefixes added, no parameters bound)."""
+    body = _post(endpoint, text, default_graphs, user=user, password=password, auth=auth,
+                 timeout=timeout, name=name)
+    raw: dict[str, bytes] = {}
+    for fmt_name, fmt in _FORMATS.items():
+        try:
+            solutions = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        except (SyntaxError, ValueError) as exc:
+            raise QueryError(
+                f"{endpoint}: the answer to query {name!r} is not SPARQL JSON results: {exc}"
+            ) from exc
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QueryError(f"{endpoint}: the answer to query {name!r} is not a table of solutions")
+        data = solutions.serialize(format=fmt)
+        assert data is not None
+        raw[fmt_name] = data
+    parsed = json.loads(raw["json"])
+    columns = tuple(parsed["head"]["vars"])
+    rows = tuple(
+        tuple(binding[c]["value"] if c in binding else None for c in columns)
+        for binding in parsed["results"]["bindings"]
+    )
+    return Result(columns, rows, raw)
+
+
+def data_graphs(
+    endpoint: str,
+    manifest_graph: str,
+    *,
+    base_iri: str,
+    include_ontology: bool = False,
+    user: str | None = None,
+    password: str | None = None,
+    auth: Literal["digest", "basic"] = "digest",
+    timeout: float = 60.0,
+) -> list[str]:
+    """The graphs the last push listed in its manifest graph, sorted; without the ontology graph
+    (ontology, shapes and curated vocabulary) unless ``include_ontology``. Empty when nothing was pushed.
+    """
+    text = f"SELECT ?g WHERE {{ GRAPH <{manifest_graph}> {{ <{manifest_graph}> <{CONTAINS_GRAPH}> ?g }} }}"
+    try:
+        ox.Store().query(text)
+    except SyntaxError as exc:
+        raise QueryError(f"the manifest graph IRI {manifest_graph!r} cannot be queried: {exc}") from exc
+    result = run_select(endpoint, text, user=user, password=password, auth=auth, timeout=timeout,
+                        name="manifest")
+    found = {row[0] for row in result.rows if row[0]}
+    if not include_ontology:
+        found.discard(ontology_graph_iri(base_iri))
+    return sorted(found)
+
+
+def _post(
+    endpoint: str,
+    text: str,
+    default_graphs: Sequence[str] | None,
+    *,
+    user: str | None,
+    password: str | None,
+    auth: Literal["digest", "basic"],
+    timeout: float,
+    name: str,
+) -> bytes:
+    parts = urllib.parse.urlsplit(endpoint)
+    if parts.username is not None or parts.password is not None:
+        raise StoreError("the endpoint URL must not contain a user name or password; give them separately")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise StoreError(f"the endpoint URL {endpoint!r} is not an http:// or https:// URL")
+    if (user is None) != (password is None):
+        raise StoreError("give both a user name and a password, or neither")
+    if auth not in ("digest", "basic"):
+        raise StoreError(f"unknown authentication scheme {auth!r}: use 'digest' or 'basic'")
+    hidden = _secret_forms(user, password)
+
+    def scrub(message: str) -> str:
+        for secret in hidden:
+            message = message.replace(secret, "***")
+        return message
+
+    handlers: list[urllib.request.BaseHandler] = []
+    headers = {"Accept": _ACCEPT, "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+    request_data = urllib.parse.urlencode(
+        [("query", text), *(("default-graph-uri", g) for g in (default_graphs or ()))]
+    ).encode("ascii")
+    request = urllib.request.Request(endpoint, data=request_data, headers=headers, method="POST")
+    if user is not None and password is not None:
+        if auth == "digest":
+            manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            manager.add_password(None, endpoint, user, password)
+            handlers.append(_DigestAuthHandler(manager))
+        else:
+            token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+            request.add_unredirected_header("Authorization", f"Basic {token}")
+    opener = urllib.request.build_opener(*handlers)
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            body: bytes = response.read()
+            max_rows = response.headers.get("X-SPARQL-MaxRows")
+    except urllib.error.HTTPError as exc:
+        with exc:
+            try:
+                raw = exc.read(_BODY_READ_LIMIT) if exc.fp is not None else b""
+            except (OSError, HTTPException):
+                raw = b""
+            reason = scrub(f"{exc.code} {exc.reason}".strip())
+            excerpt = scrub(_excerpt(raw, exc.headers))
+        if exc.code in (401, 403):
+            hint = ("the endpoint asks for credentials" if user is None
+                    else "check the user name and password")
+            raise StoreError(f"{endpoint}: query {name!r} refused: {reason} ({hint})") from None
+        detail = f": {excerpt}" if excerpt else ""
+        raise QueryError(f"{endpoint}: query {name!r} failed: {reason}{detail}") from None
+    except urllib.error.URLError as exc:
+        raise StoreError(scrub(f"{endpoint}: cannot reach the endpoint: {exc.reason}")) from None
+    except (OSError, HTTPException) as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+        raise StoreError(scrub(f"{endpoint}: cannot reach the endpoint: {problem}")) from None
+    if max_rows is not None:
+        raise QueryError(
+            f"{endpoint}: the answer to query {name!r} was cut at {max_rows} rows by the endpoint"
+            " (Virtuoso's [SPARQL] ResultSetMaxRows); raise that limit or narrow the query"
+        )
+    return body
