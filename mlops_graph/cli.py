@@ -64,6 +64,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _password(user: str | None, endpoint: str) -> str | None:
+    """The password for ``user``: from the environment, else asked for on the terminal."""
+    if not user:
+        return None
+    password = os.environ.get(PASSWORD_VARIABLE)
+    if password is None:
+        if not sys.stdin.isatty():
+            raise MlopsGraphError(f"--user given: set {PASSWORD_VARIABLE} or run in a terminal to be asked")
+        password = getpass.getpass(f"password for {user} at {endpoint}: ")
+    return password
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     from mlops_graph.query.named import resolve_query
     from mlops_graph.store.embedded import format_result, open_store, run_query
@@ -74,8 +86,14 @@ def cmd_query(args: argparse.Namespace) -> int:
         params.setdefault(name, value)
     if len(args.args) > len(query.parameters):
         raise MlopsGraphError(f"query {query.name!r} takes {len(query.parameters)} argument(s)")
-    store = open_store(Path(args.graph), persist=not args.no_store)
-    result = run_query(store, query, params)
+    if args.endpoint:
+        from mlops_graph.store import remote
+
+        result = remote.run_query(args.endpoint, query, params, user=args.user,
+                                  password=_password(args.user, args.endpoint), auth=args.auth)
+    else:
+        store = open_store(Path(args.graph), persist=not args.no_store)
+        result = run_query(store, query, params)
     sys.stdout.write(format_result(result, args.format, width=args.width))
     return EXIT_OK
 
@@ -111,15 +129,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     from mlops_graph.store.push import PushError, push_graphs
 
     settings = _settings(args)
-    password = None
-    if args.user:
-        password = os.environ.get(PASSWORD_VARIABLE)
-        if password is None:
-            if not sys.stdin.isatty():
-                raise MlopsGraphError(
-                    f"--user given: set {PASSWORD_VARIABLE} or run in a terminal to be asked"
-                )
-            password = getpass.getpass(f"password for {args.user} at {args.endpoint}: ")
+    password = _password(args.user, args.endpoint)
     graphs, manifest = graphs_for_push(Path(args.output), settings.base_iri)
     try:
         report = push_graphs(
@@ -187,6 +197,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=QUERY_FORMATS, default="table")
     p.add_argument("--width", type=int, default=60, help="cell width of the table format")
     p.add_argument("--no-store", action="store_true", help="load into memory; keep no store on disk")
+    p.add_argument("--endpoint", help="query a SPARQL endpoint instead of the embedded store")
+    p.add_argument("--user", help=f"user name at --endpoint; the password comes from ${PASSWORD_VARIABLE}")
+    p.add_argument("--auth", choices=("digest", "basic"), default="digest")
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("queries", help="list the named queries")

@@ -20,7 +20,7 @@ from pathlib import Path
 from mlops_graph.errors import OutputError
 
 #: Entries of an output folder that belong to the tool but are not rebuilt from the notes.
-CARRIED_OVER = (".cache", "store")
+CARRIED_OVER = (".cache", "store", "ontology.html")
 STAGING_PREFIX = ".mlops-graph-staging-"
 RETIRED_PREFIX = ".mlops-graph-retired-"
 
