@@ -94,7 +94,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     else:
         store = open_store(Path(args.graph), persist=not args.no_store)
         result = run_query(store, query, params)
-    sys.stdout.write(format_result(result, args.format, width=args.width))
+    sys.stdout.write(format_result(result, args.format, width=args.width, base_iri=_settings(args).base_iri))
     return EXIT_OK
 
 
@@ -200,6 +200,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--endpoint", help="query a SPARQL endpoint instead of the embedded store")
     p.add_argument("--user", help=f"user name at --endpoint; the password comes from ${PASSWORD_VARIABLE}")
     p.add_argument("--auth", choices=("digest", "basic"), default="digest")
+    _add_settings_options(p)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("queries", help="list the named queries")

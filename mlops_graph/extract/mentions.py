@@ -41,7 +41,6 @@ _TOKEN = re.compile(rf"[{_LATIN}]+|[^\s{_LATIN}]")
 _FOLD = frozenset("-/_\u2010\u2011")
 """Separators dropped between words: "feature-store", "CI/CD", "feature_store"."""
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'`]+", re.IGNORECASE)
-_URL_HINT = re.compile(r"://|www\.", re.IGNORECASE)
 _CHUNK = re.compile(r"\S+")
 _PLURAL_ACRONYM = re.compile(r"([A-Z][A-Z0-9]+)s")
 _BARRIER = "\x00"
@@ -199,20 +198,24 @@ class MentionMatcher:
         self._automaton: ahocorasick.Automaton | None = None
         if self._labels:
             automaton = ahocorasick.Automaton()
-            for key in self._labels:
-                automaton.add_word(f" {key} ", key)
+            for key, entry in self._labels.items():
+                automaton.add_word(f" {key} ", (len(key), entry.tier, entry.size, entry.iri))
             automaton.make_automaton()
             self._automaton = automaton
         # Fuzzy candidates, looked up by the window's normal forms with the misspelt word replaced by
-        # a wildcard that keeps its first letter: ("machine", "*l", "operation").
+        # a wildcard that keeps its first letter: ("machine", "\x01l", "operation"). ``_slots`` lists,
+        # for each first letter, the (label size, position of the word) pairs worth trying.
         self._fuzzy: dict[tuple[str, ...], list[tuple[_Label, int]]] = {}
+        slots: dict[str, set[tuple[int, int]]] = {}
         for entry in sorted(self._labels.values(), key=lambda e: (e.tier, e.iri, e.words)):
             if entry.limit:
                 for at, word in enumerate(entry.words):
                     if not _cased(word):
-                        wild = (*entry.normals[:at], _WILD + word[:1].casefold(), *entry.normals[at + 1:])
+                        letter = word[:1].casefold()
+                        wild = (*entry.normals[:at], _WILD + letter, *entry.normals[at + 1:])
                         self._fuzzy.setdefault(wild, []).append((entry, at))
-        self._fuzzy_sizes = sorted({len(key) for key in self._fuzzy}, reverse=True)
+                        slots.setdefault(letter, set()).add((entry.size, at))
+        self._slots = {letter: sorted(pairs, reverse=True) for letter, pairs in slots.items()}
 
     def find(self, text: str, code_spans: Sequence[tuple[int, int]] = ()) -> list[Match]:
         """The concept mentions in ``text``, sorted by start, none overlapping another."""
@@ -224,20 +227,22 @@ class MentionMatcher:
         cached = list(map(_CHUNKS.get, chunks))
         infos = list(map(_chunk, chunks)) if None in cached else cast(list[_Chunk], cached)
         excluded = list(code_spans)
-        if _URL_HINT.search(text):
+        if "://" in text or "ww." in text or "WW." in text:
             excluded.extend(m.span() for m in _URL.finditer(text))
-        odd = set().union(*map(_ODD, infos)) if any(map(_ODD, infos)) else set()
-        if excluded or not odd <= self._words:
-            return self._find_token_by_token(text, excluded)
+        odd = set().union(*map(_ODD, infos)) - self._words if any(map(_ODD, infos)) else None
+        ends = list(accumulate(map(len, chunks)))
+        if len(text) == ends[-1] + len(chunks) - 1:
+            starts = [0, *(end + i + 1 for i, end in enumerate(ends[:-1]))] if excluded or odd else None
+        else:
+            starts = [m.start() for m in _CHUNK.finditer(text)]
+        if excluded or odd:
+            assert starts is not None
+            return self._find_token_by_token(text, infos, starts, excluded, odd or set())
         # The common case: nothing to leave out and no typo to look for. Token offsets are worked
         # out only for the tokens that matched.
-        joined = " " + " ".join(filter(None, map(_NORMAL, infos))) + " "
-        chosen = self._choose(self._hits(joined), set())
+        chosen = self._choose(self._hits(" " + " ".join(filter(None, map(_NORMAL, infos))) + " "), set())
         if not chosen:
             return []
-        ends = list(accumulate(map(len, chunks)))
-        single_spaced = len(text) == ends[-1] + len(chunks) - 1
-        starts = None if single_spaced else [m.start() for m in _CHUNK.finditer(text)]
         counts = list(accumulate(map(len, map(_SPANS, infos))))
 
         def offset(token: int, side: int) -> int:
@@ -247,50 +252,65 @@ class MentionMatcher:
             return base + infos[at][1][within][side]
 
         out = []
-        for start, end, iri in chosen:
-            a, b = offset(start, 0), offset(end - 1, 1)
+        for first, end, iri in chosen:
+            a, b = offset(first, 0), offset(end - 1, 1)
             out.append(Match(a, b, iri, text[a:b]))
         return out
 
-    def _find_token_by_token(self, text: str, excluded: Sequence[tuple[int, int]]) -> list[Match]:
-        """The general case: some tokens are left out (URLs, code) or may hold a typo."""
-        tokens = _tokens(text)
-        normals = [_normal(t) for t, _, _ in tokens]
-        for i, (_, start, end) in enumerate(tokens):
-            if any(start < e and s < end for s, e in excluded):
-                normals[i] = _BARRIER
+    def _find_token_by_token(
+        self, text: str, infos: list[_Chunk], starts: list[int], excluded: Sequence[tuple[int, int]],
+        odd: set[str],
+    ) -> list[Match]:
+        """The general case: some tokens are left out (URLs, code), or a word may be a typo."""
+        spans: list[tuple[int, int]] = []
+        normals: list[str] = []
+        for base, (normal, rel, _) in zip(starts, infos, strict=True):
+            if rel:
+                spans.extend((base + a, base + b) for a, b in rel)
+                normals.extend(normal.split(" "))
+        if excluded:
+            for i, (start, end) in enumerate(spans):
+                if any(start < e and s < end for s, e in excluded):
+                    normals[i] = _BARRIER
         taken: set[int] = set()
         chosen = self._choose(self._hits(" " + " ".join(normals) + " "), taken)
-        if self._fuzzy:
-            chosen.extend(self._fuzzy_matches(tokens, normals, taken))
+        if odd and self._fuzzy:
+            chosen.extend(self._fuzzy_matches(text, spans, normals, odd, taken))
             chosen.sort()
-        return [Match(tokens[s][1], tokens[e - 1][2], iri, text[tokens[s][1]:tokens[e - 1][2]])
-                for s, e, iri in chosen]
+        out = []
+        for first, end, iri in chosen:
+            a, b = spans[first][0], spans[end - 1][1]
+            out.append(Match(a, b, iri, text[a:b]))
+        return out
 
     def _hits(self, joined: str) -> list[tuple[int, int, int, str]]:
         """Every label occurrence in the space-joined normal forms: (tier, first token, -end token, IRI)."""
         assert self._automaton is not None
         hits = []
-        for last, key in self._automaton.iter(joined):
-            start = joined.count(" ", 0, last - len(key)) - 1
-            label = self._labels[key]
-            hits.append((label.tier, start, -start - label.size, label.iri))
+        count = joined.count
+        for last, (length, tier, size, iri) in self._automaton.iter(joined):
+            first = count(" ", 0, last - length) - 1
+            hits.append((tier, first, -first - size, iri))
         return hits
 
     @staticmethod
     def _choose(hits: list[tuple[int, int, int, str]], taken: set[int]) -> list[tuple[int, int, str]]:
         """Leftmost-longest, non-overlapping; vocabulary labels first, then the notes' labels."""
+        if len(hits) == 1:
+            _tier, first, neg_end, iri = hits[0]
+            taken.update(range(first, -neg_end))
+            return [(first, -neg_end, iri)]
         chosen: list[tuple[int, int, str]] = []
-        for _tier, start, neg_end, iri in sorted(hits):
-            span = range(start, -neg_end)
+        for _tier, first, neg_end, iri in sorted(hits):
+            span = range(first, -neg_end)
             if taken.isdisjoint(span):
                 taken.update(span)
-                chosen.append((start, -neg_end, iri))
+                chosen.append((first, -neg_end, iri))
         chosen.sort()
         return chosen
 
     def _fuzzy_matches(
-        self, tokens: list[tuple[str, int, int]], normals: list[str], taken: set[int]
+        self, text: str, spans: list[tuple[int, int]], normals: list[str], odd: set[str], taken: set[int]
     ) -> list[tuple[int, int, str]]:
         """Windows of free words that are a label but for a typo in one word, a word nobody knows.
 
@@ -300,22 +320,27 @@ class MentionMatcher:
         """
         found: list[tuple[int, int, int, int, str]] = []
         for i, normal in enumerate(normals):
-            if i in taken or normal in self._words or not normal.isalnum() or not _unknown(tokens[i][0]):
+            if normal not in odd or i in taken:
                 continue
-            odd = tokens[i][0].casefold()
-            for size in self._fuzzy_sizes:
-                for start in range(max(0, i - size + 1), min(i, len(tokens) - size) + 1):
-                    window = range(start, start + size)
-                    if not taken.isdisjoint(window):
+            word = text[spans[i][0]:spans[i][1]]
+            if not _unknown(word):
+                continue
+            word = word.casefold()
+            for size, at in self._slots.get(word[:1], ()):
+                start = i - at
+                if start < 0 or start + size > len(normals):
+                    continue
+                window = range(start, start + size)
+                if not taken.isdisjoint(window):
+                    continue
+                key = tuple(_WILD + word[:1] if j == i else normals[j] for j in window)
+                for label, _ in self._fuzzy.get(key, ()):
+                    target = label.words[at].casefold()
+                    if abs(len(target) - len(word)) > label.limit:
                         continue
-                    key = tuple(_WILD + odd[:1] if j == i else normals[j] for j in window)
-                    for label, at in self._fuzzy.get(key, ()):
-                        word = label.words[at].casefold()
-                        if abs(len(word) - len(odd)) > label.limit:
-                            continue
-                        cost = DamerauLevenshtein.distance(odd, word, score_cutoff=label.limit)
-                        if cost <= label.limit:
-                            found.append((start, -size, cost, label.tier, label.iri))
+                    cost = DamerauLevenshtein.distance(word, target, score_cutoff=label.limit)
+                    if cost <= label.limit:
+                        found.append((start, -size, cost, label.tier, label.iri))
         out: list[tuple[int, int, str]] = []
         for start, neg_size, _, _, iri in sorted(found):
             window = range(start, start - neg_size)

@@ -131,19 +131,43 @@ def run_query(store: ox.Store, query: NamedQuery, params: dict[str, str] | None 
     return Result(columns, rows, raw)
 
 
-def format_result(result: Result, fmt: str, *, width: int = 60) -> str:
-    """``table`` for people; ``csv``, ``tsv`` and ``json`` in the W3C result formats."""
+def format_result(result: Result, fmt: str, *, width: int = 60, base_iri: str | None = None) -> str:
+    """``table`` for people; ``csv``, ``tsv`` and ``json`` in the W3C result formats.
+
+    In the table, IRIs are shortened: ``mgv:mlops`` for the known prefixes, and ``<note/x>`` for IRIs
+    under ``base_iri``."""
     if fmt not in QUERY_FORMATS:
         raise QueryError(f"unknown format {fmt!r}; choose from {', '.join(QUERY_FORMATS)}")
     if fmt != "table":
         return result.raw[fmt].decode("utf-8")
-    cells = [[_cell(v, width) for v in row] for row in result.rows]
+    bindings = json.loads(result.raw["json"])["results"]["bindings"] if "json" in result.raw else []
+    rows = [
+        tuple(
+            _short_iri(value, base_iri)
+            if value is not None and i < len(bindings) and bindings[i].get(column, {}).get("type") == "uri"
+            else value
+            for column, value in zip(result.columns, row, strict=True)
+        )
+        for i, row in enumerate(result.rows)
+    ]
+    cells = [[_cell(v, width) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(result.columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(result.columns, widths, strict=True)).rstrip(),
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     lines.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
     return "\n".join(lines) + "\n"
+
+
+def _short_iri(iri: str, base_iri: str | None) -> str:
+    if base_iri and iri.startswith(base_iri) and len(iri) > len(base_iri):
+        return f"<{iri[len(base_iri):]}>"
+    for prefix, namespace in prefixes("").items():
+        if namespace and iri.startswith(namespace) and len(iri) > len(namespace):
+            local = iri[len(namespace):]
+            if all(c.isalnum() or c in "-_." for c in local):
+                return f"{prefix}:{local}"
+    return iri
 
 
 def _cell(value: str | None, width: int) -> str:
