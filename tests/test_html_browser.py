@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,8 +82,18 @@ def open_page(browser: Browser, graph: nx.DiGraph | str, path: Path, title: str 
 
     page.on("dialog", dialog)
     page.goto(path.as_uri())
-    page.wait_for_function(READY, timeout=timeout)
+    wait_until_ready(page, timeout)
     return page, record
+
+
+def wait_until_ready(page: Page, timeout: float) -> None:
+    """Poll with ``evaluate`` (not ``wait_for_function``, whose polling uses eval, which the page's
+    Content-Security-Policy forbids)."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(READY):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"page not ready after {timeout / 1000:.0f} s")
+        page.wait_for_timeout(50)
 
 
 def node_id(page: Page, iri: str) -> int:
