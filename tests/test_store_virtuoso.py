@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import io
 import json
+import logging
 import re
 import shutil
 from collections.abc import Iterator
@@ -509,3 +510,19 @@ def test_cli_queries_the_server_with_endpoint(pushed: Deployment) -> None:
     assert remote_rows[0] == "file,definitions"
     assert remote_rows[1:] == [f"{f},{n}" for f, n in local.rows]
     assert len(remote_rows) > 10
+
+
+@virtuoso_test
+def test_verbose_push_never_shows_the_password(fresh: Deployment, caplog: pytest.LogCaptureFixture) -> None:
+    edit_quote(fresh.notes)
+    fresh.build()
+    with caplog.at_level(logging.DEBUG):
+        code, out, err = fresh.push("--verbose")
+        bad_code, bad_out, bad_err = fresh.push("--verbose", password=fresh.server.password + "-x")
+    assert code == 0, err
+    assert "PUT <" in err
+    assert bad_code != 0
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in (fresh.server.password, fresh.server.password + "-x"):
+        for text in (out, err, bad_out, bad_err, logged):
+            assert secret not in text
