@@ -54,7 +54,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     notes_dir, out_dir = Path(args.notes_dir), Path(args.output)
     result = build(notes_dir, settings, exclude=(out_dir,), progress=_progress)
     for problem in result.problems:
-        print(f"{notes_dir.as_posix().rstrip('/')}/{problem}", file=sys.stderr)
+        where = "" if problem.path == str(notes_dir) else f"{notes_dir.as_posix().rstrip('/')}/"
+        print(f"{where}{problem}", file=sys.stderr)
     if args.strict and result.problems:
         print(f"{len(result.problems)} problems; --strict: {out_dir} left unchanged", file=sys.stderr)
         return EXIT_PROBLEMS

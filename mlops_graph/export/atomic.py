@@ -2,16 +2,27 @@
 
 A build is written into a fresh sibling folder, fsynced, and swapped with the old folder in one
 step (``renameat2(RENAME_EXCHANGE)`` on Linux, two renames elsewhere); the old folder is then
-removed. A build that fails or is killed before the swap leaves the previous output
-as it was. Files that a build does not produce but that live in the output folder (the embedded
-store, the build cache) are carried over.
+removed. A build that fails or is killed before the swap leaves the previous output as it was.
+Files that a build does not produce but that live in the output folder (the embedded store, the
+build cache) are carried over once the new output is in place.
+
+Sibling folders are named after the process that made them (``.mlops-graph-staging-<pid>-…``), so
+a later write can tell the leftovers of a killed build from the work of a build that is still
+running, and removes only the former.
+
+An existing folder is replaced only when it looks like an output folder: it holds nothing but tool
+state, or at least one of the files being written at its top level and no Markdown file that the
+new output does not hold.
+So ``-o notes`` or ``-o .`` is refused instead of deleting the notes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -20,10 +31,12 @@ from pathlib import Path
 from mlops_graph.errors import OutputError
 
 #: Entries of an output folder that belong to the tool but are not rebuilt from the notes.
-CARRIED_OVER = (".cache", "store", "ontology.html")
+CARRIED_OVER = (".cache", "store")
 STAGING_PREFIX = ".mlops-graph-staging-"
 RETIRED_PREFIX = ".mlops-graph-retired-"
-
+#: Files of these kinds in an existing folder mean it holds notes, not a build's output.
+_NOTE_SUFFIXES = (".md", ".markdown")
+_LEFTOVER = re.compile(rf"^(?:{re.escape(STAGING_PREFIX)}|{re.escape(RETIRED_PREFIX)})(?P<pid>\d+)-")
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -61,47 +74,155 @@ def _fsync_dir(path: Path) -> None:
 
 def _safe_relative(name: str) -> Path:
     rel = Path(name)
-    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts or "\x00" in name:
         raise OutputError(f"refusing to write output file outside the output folder: {name!r}")
     return rel
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _clean_leftovers(parent: Path, out_dir: Path) -> None:
+    """Remove staging and retired folders left in ``parent`` by builds whose process is gone.
+
+    A retired folder holds an old output under its own name; if that output is missing (a build
+    was killed between the two renames of the fallback swap), it is put back first.
+    """
+    try:
+        names = sorted(os.listdir(parent))
+    except OSError:
+        return
+    for name in names:
+        match = _LEFTOVER.match(name)
+        if match is None or _alive(int(match.group("pid"))):
+            continue
+        leftover = parent / name
+        if leftover.is_symlink() or not leftover.is_dir():
+            continue
+        if name.startswith(RETIRED_PREFIX):
+            old = leftover / out_dir.name
+            if old.is_dir() and not out_dir.exists() and not out_dir.is_symlink():
+                with contextlib.suppress(OSError):
+                    os.rename(old, out_dir)
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _check_replaceable(out_dir: Path, files: Mapping[str, bytes]) -> None:
+    """Refuse to replace anything that is not an earlier output (a notes folder, a project folder)."""
+    if out_dir.is_symlink():
+        return  # the link itself is replaced; what it points to is left alone
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise OutputError(f"{out_dir}: exists and is not a folder; refusing to replace it")
+    try:
+        entries = sorted(os.listdir(out_dir))
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot list the output folder: {exc.strerror or exc}") from exc
+    if not [name for name in entries if name not in CARRIED_OVER]:
+        return
+    written_files = {name for name in files if "/" not in name}
+    if not any(name in written_files and (out_dir / name).is_file() for name in entries):
+        raise OutputError(
+            f"{out_dir}: is not empty and does not look like an output folder (it has none of "
+            f"{', '.join(sorted(written_files)) or 'the files being written'}); refusing to replace it"
+        )
+    for folder, dirs, names in os.walk(out_dir):
+        here = Path(folder)
+        if here == out_dir:
+            dirs[:] = [d for d in dirs if d not in CARRIED_OVER]
+        for name in names:
+            if name.lower().endswith(_NOTE_SUFFIXES):
+                rel = (here / name).relative_to(out_dir).as_posix()
+                if rel not in files:
+                    raise OutputError(
+                        f"{out_dir}: holds {rel}, a Markdown file that a build does not write; "
+                        "refusing to replace it (is it the notes folder?)"
+                    )
+
+
+def _write_tree(staging: Path, files: Mapping[str, bytes]) -> None:
+    folders = {staging}
+    for name in sorted(files):
+        rel = _safe_relative(name)
+        target = staging / rel
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.update(staging / p for p in rel.parents)
+        with open(target, "xb") as handle:
+            handle.write(files[name])
+            handle.flush()
+            os.fsync(handle.fileno())
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        _fsync_dir(folder)
+
+
+def _carry_over(old: Path, new: Path) -> None:
+    for entry in CARRIED_OVER:
+        source = old / entry
+        if (source.exists() or source.is_symlink()) and not (new / entry).exists():
+            with contextlib.suppress(OSError):  # tool state is rebuilt on demand; losing it loses no output
+                os.rename(source, new / entry)
 
 
 def write_output(out_dir: Path, files: Mapping[str, bytes]) -> None:
     """Replace ``out_dir`` with exactly ``files`` (plus carried-over tool state), atomically."""
     out_dir = out_dir.absolute()
     parent = out_dir.parent
+    for name in files:
+        _safe_relative(name)
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot create the output folder: {exc.strerror or exc}") from exc
+    _clean_leftovers(parent, out_dir)
+    _check_replaceable(out_dir, files)
+    pid = os.getpid()
     try:
-        for name in sorted(files):
-            target = staging / _safe_relative(name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "wb") as handle:
-                handle.write(files[name])
-                handle.flush()
-                os.fsync(handle.fileno())
-        if out_dir.is_dir():
-            for entry in CARRIED_OVER:
-                if (out_dir / entry).exists() and not (staging / entry).exists():
-                    os.rename(out_dir / entry, staging / entry)
-        _fsync_dir(staging)
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{pid}-", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot create the output folder: {exc.strerror or exc}") from exc
+    retired: Path | None = None
+    swapped = False
+    try:
+        _write_tree(staging, files)
         os.chmod(staging, 0o755)
         if out_dir.is_dir() and not out_dir.is_symlink() and _exchange(staging, out_dir):
-            shutil.rmtree(staging, ignore_errors=True)
+            swapped = True
+            _carry_over(staging, out_dir)
         elif out_dir.exists() or out_dir.is_symlink():
-            retired = Path(tempfile.mkdtemp(prefix=RETIRED_PREFIX, dir=parent))
-            os.rename(out_dir, retired / "old")
+            retired = Path(tempfile.mkdtemp(prefix=f"{RETIRED_PREFIX}{pid}-", dir=parent))
+            os.rename(out_dir, retired / out_dir.name)
             os.rename(staging, out_dir)
-            shutil.rmtree(retired, ignore_errors=True)
+            swapped = True
+            _carry_over(retired / out_dir.name, out_dir)
         else:
             os.rename(staging, out_dir)
+            swapped = True
         _fsync_dir(parent)
-    except OSError as exc:
+    except BaseException as exc:
+        if not swapped and retired is not None:
+            old = retired / out_dir.name
+            if (old.exists() or old.is_symlink()) and not out_dir.exists() and not out_dir.is_symlink():
+                with contextlib.suppress(OSError):
+                    os.rename(old, out_dir)
+            if old.exists() or old.is_symlink():
+                retired = None  # still holds the old output: left for the next write to put back
         shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(f"{out_dir}: cannot write the output: {exc.strerror or exc}") from exc
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"{out_dir}: cannot write the output: {exc.strerror or exc}") from exc
         raise
+    shutil.rmtree(staging, ignore_errors=True)
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -287,9 +287,9 @@ class MentionMatcher:
         """Every label occurrence in the space-joined normal forms: (tier, first token, -end token, IRI)."""
         assert self._automaton is not None
         hits = []
-        count = joined.count
+        spaces = [i for i, c in enumerate(joined) if c == " "]
         for last, (length, tier, size, iri) in self._automaton.iter(joined):
-            first = count(" ", 0, last - length) - 1
+            first = bisect_left(spaces, last - length) - 1
             hits.append((tier, first, -first - size, iri))
         return hits
 

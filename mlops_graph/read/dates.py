@@ -23,7 +23,8 @@ def parse_date(value: object, date_order: str = "DMY") -> dt.date:
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str):
-        raise DateError(f"date {value!r} is not a date (expected {DATE_FORMAT_NAMES[date_order]})")
+        kind = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else repr(value)[:40]
+        raise DateError(f"date {kind} is not a date (expected {DATE_FORMAT_NAMES[date_order]})")
     text = " ".join(value.split())
     for fmt in DATE_FORMATS[date_order]:
         try:
@@ -32,6 +33,6 @@ def parse_date(value: object, date_order: str = "DMY") -> dt.date:
             continue
     if _NUMERIC.match(text) or re.match(r"^[A-Za-z]+ \d{1,2}, \d{4}$", text):
         raise DateError(
-            f"date {value!r} is not a real date (expected {DATE_FORMAT_NAMES[date_order]})"
+            f"date {value[:80]!r} is not a real date (expected {DATE_FORMAT_NAMES[date_order]})"
         )
-    raise DateError(f"date {value!r} is not in a known format (expected {DATE_FORMAT_NAMES[date_order]})")
+    raise DateError(f"date {value[:80]!r} is not in a known format (expected {DATE_FORMAT_NAMES[date_order]})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,13 @@ from mlops_graph.model import Problem
 
 NOTE_SUFFIXES = (".md", ".markdown")
 SKIPPED_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "__pycache__"})
+#: Byte-order marks of the wide Unicode encodings, longest first (UTF-32-LE starts like UTF-16-LE).
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
+    (b"\xff\xfe", "utf-16-le", "UTF-16"),
+    (b"\xfe\xff", "utf-16-be", "UTF-16"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,18 +32,23 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
     """List the Markdown files under ``root``, sorted by relative path.
 
     Symbolic links are followed only when they stay inside ``root``; a link that leaves the folder
-    or closes a loop is reported, never followed. Folders in ``exclude`` (the output folder, when it
-    lies inside the notes folder) are left out.
+    or closes a loop is reported, never followed. Real folders are read before linked ones, so a
+    note keeps the path it has in its own folder; a link to a folder or a file that is read anyway
+    is reported and not read a second time. Folders in ``exclude`` that lie inside ``root`` (the
+    output folder, when it is there) are left out, with everything in them.
     """
     if not root.exists():
         raise NoteError("notes folder does not exist", root)
     if not root.is_dir():
         raise NoteError("is not a folder", root)
     real_root = root.resolve()
-    excluded = {p.resolve() for p in exclude}
+    excluded = {real for real in (p.resolve() for p in exclude) if real_root in real.parents}
     found: dict[str, NoteFile] = {}
+    real_files: dict[str, Path] = {}
     problems: list[Problem] = []
-    seen_dirs: set[Path] = set()
+    seen_dirs: dict[Path, str] = {}
+    linked_dirs: deque[tuple[Path, Path, Path]] = deque()
+    """(the link, the folder it points to, the real folder the link is in), to follow after the rest."""
 
     def display(path: Path) -> str:
         return path.relative_to(root).as_posix()
@@ -43,50 +56,93 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
     def inside(real: Path) -> bool:
         return real == real_root or real_root in real.parents
 
-    def walk(directory: Path) -> None:
-        real_dir = directory.resolve()
-        if real_dir in seen_dirs:
-            problems.append(Problem(display(directory), None, "symbolic link loop; not followed", "warning"))
-            return
-        seen_dirs.add(real_dir)
+    def is_excluded(real: Path) -> bool:
+        return any(real == ex or ex in real.parents for ex in excluded)
+
+    def warn(path: Path, message: str) -> None:
+        problems.append(Problem(display(path), None, message, "warning"))
+
+    def walk(directory: Path, real_dir: Path) -> None:
+        seen_dirs[real_dir] = display(directory)
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
-            problems.append(Problem(display(directory) or ".", None, f"cannot list folder: {exc.strerror}"))
+            problems.append(Problem(display(directory), None, f"cannot list folder: {exc.strerror or exc}"))
             return
         for entry in entries:
-            path = Path(entry.path)
             if entry.name.startswith(".") or entry.name in SKIPPED_DIRS:
                 continue
+            path = Path(entry.path)
             try:
                 is_link = entry.is_symlink()
-                real = path.resolve(strict=True) if is_link else path
+                real = path.resolve(strict=True) if is_link else real_dir / entry.name
+                is_dir = real.is_dir()
             except (OSError, RuntimeError):
-                problems.append(Problem(display(path), None, "broken or looping symbolic link; skipped", "warning"))
+                warn(path, "broken or looping symbolic link; skipped")
                 continue
             if is_link and not inside(real):
-                problems.append(
-                    Problem(display(path), None, "symbolic link points outside the notes folder; not followed",
-                            "warning")
-                )
+                warn(path, "symbolic link points outside the notes folder; not followed")
                 continue
-            if real.resolve() in excluded:
+            if is_excluded(real):
                 continue
-            if real.is_dir():
-                walk(path)
-            elif path.suffix.lower() in NOTE_SUFFIXES and real.is_file():
-                rel = display(path)
-                found[rel] = NoteFile(rel, path)
+            if is_dir:
+                if is_link:
+                    linked_dirs.append((path, real, real_dir))
+                else:
+                    walk(path, real)
+            elif path.suffix.lower() in NOTE_SUFFIXES:
+                if real.is_file():
+                    rel = display(path)
+                    found[rel] = NoteFile(rel, path)
+                    real_files[rel] = real
+                else:
+                    warn(path, "is not a regular file (a pipe, socket or device); skipped")
 
-    walk(root)
+    walk(root, real_root)
+    while linked_dirs:
+        link, real, container = linked_dirs.popleft()
+        if real == container or real in container.parents:
+            warn(link, "symbolic link loop; not followed")
+        elif real in seen_dirs:
+            warn(link, f"symbolic link to the folder '{seen_dirs[real]}', which is read anyway; not followed")
+        else:
+            walk(link, real)
+
+    by_real: dict[Path, list[str]] = {}
+    for rel in sorted(found):
+        by_real.setdefault(real_files[rel], []).append(rel)
+    for real, rels in by_real.items():
+        if len(rels) < 2:
+            continue
+        own = real.relative_to(real_root).as_posix()
+        keep = own if own in rels else rels[0]
+        for rel in rels:
+            if rel != keep:
+                del found[rel]
+                problems.append(Problem(
+                    rel, None, f"is the same file as '{keep}' (through a symbolic link); read once, as '{keep}'",
+                    "warning",
+                ))
     return [found[k] for k in sorted(found)], problems
 
 
 def decode(data: bytes, rel: str) -> tuple[str | None, list[Problem]]:
     """Decode a note's bytes: UTF-8 (a byte-order mark is dropped), else Windows-1252 with a warning.
 
-    Binary files (with NUL bytes) give ``None``. Line endings become ``\\n``.
+    UTF-16 and UTF-32 text with a byte-order mark is read too, with a warning. Binary files (with
+    NUL bytes) give ``None``. Line endings become ``\\n``.
     """
+    for bom, codec, name in _WIDE_BOMS if b"\x00" in data else ():
+        if data.startswith(bom):
+            try:
+                wide = data[len(bom):].decode(codec)
+            except UnicodeDecodeError:
+                break
+            if "\x00" in wide:
+                break
+            if "\r" in wide:
+                wide = wide.replace("\r\n", "\n").replace("\r", "\n")
+            return wide, [Problem(rel, None, f"is encoded as {name}, not UTF-8; read as {name}", "warning")]
     if b"\x00" in data:
         return None, [Problem(rel, None, "is a binary file, not a Markdown note; skipped")]
     problems: list[Problem] = []

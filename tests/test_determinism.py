@@ -1,0 +1,117 @@
+"""Builds are byte-identical: run twice, read in another order, from another folder, with another
+hash seed, or with another number of worker processes, every output file has the same bytes."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlops_graph.config import Settings
+from mlops_graph.pipeline import build
+from tests.conftest import BAD, CORPUS, ROOT
+
+EXPECTED_FILES = {"graph.ttl", "graph.trig", "graph.html", "report.md", "suggested-concepts.csv"}
+
+
+def sample_notes(folder: Path, order: list[Path] | None = None) -> Path:
+    """The sample corpus and the bad files in one folder, copied in ``order``."""
+    folder.mkdir(parents=True)
+    sources = order if order is not None else sorted([*CORPUS.glob("*.md"), *BAD.iterdir()])
+    for path in sources:
+        shutil.copyfile(path, folder / path.name)
+    return folder
+
+
+def assert_same(a: Mapping[str, bytes], b: Mapping[str, bytes]) -> None:
+    assert sorted(a) == sorted(b)
+    different = [name for name in sorted(a) if a[name] != b[name]]
+    assert not different, f"files that differ: {different}"
+
+
+def read_output(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Mapping[str, bytes]:
+    files = build(sample_notes(tmp_path_factory.mktemp("ref") / "notes"), Settings()).files
+    assert set(files) >= EXPECTED_FILES
+    assert len([n for n in files if n.startswith("notes/")]) >= len(list(CORPUS.glob("*.md")))
+    return files
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path, reference: Mapping[str, bytes]) -> None:
+    notes = sample_notes(tmp_path / "notes")
+    assert_same(build(notes, Settings()).files, build(notes, Settings()).files)
+    assert_same(build(notes, Settings()).files, reference)
+
+
+def test_the_order_in_which_files_are_listed_changes_nothing(
+    tmp_path: Path, reference: Mapping[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notes = sample_notes(tmp_path / "notes")
+    real_scandir = os.scandir
+    shuffler = random.Random(20220314)
+    listed_folders = []
+
+    def shuffled_scandir(path: Any) -> Any:
+        listed_folders.append(path)
+        with real_scandir(path) as entries:
+            listed = list(entries)
+        shuffler.shuffle(listed)
+        return iter(listed)
+
+    monkeypatch.setattr(os, "scandir", shuffled_scandir)
+    for _ in range(3):
+        assert_same(build(notes, Settings()).files, reference)
+    assert len(listed_folders) >= 3
+
+
+def test_creation_order_times_and_folder_change_nothing(tmp_path: Path, reference: Mapping[str, bytes]) -> None:
+    sources = sorted([*CORPUS.glob("*.md"), *BAD.iterdir()], reverse=True)
+    random.Random(7).shuffle(sources)
+    notes = sample_notes(tmp_path / "elsewhere" / "other-name", sources)
+    shuffler = random.Random(11)
+    for path in notes.iterdir():
+        stamp = shuffler.randint(0, 2_000_000_000)
+        os.utime(path, (stamp, stamp))
+    assert_same(build(notes, Settings()).files, reference)
+
+
+@pytest.mark.slow
+def test_the_hash_seed_changes_nothing(tmp_path: Path, reference: Mapping[str, bytes]) -> None:
+    notes = sample_notes(tmp_path / "notes")
+    outputs = []
+    for seed in ("0", "1", "4242"):
+        out = tmp_path / f"out-{seed}"
+        subprocess.run(
+            [sys.executable, "-m", "mlops_graph", "build", str(notes), "-o", str(out), "-q"],
+            cwd=ROOT, check=True, capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)},
+        )
+        outputs.append(read_output(out))
+    for output in outputs:
+        assert_same(output, reference)
+
+
+@pytest.mark.slow
+def test_worker_processes_change_nothing(tmp_path: Path) -> None:
+    notes = sample_notes(tmp_path / "notes")
+    for i in range(450):
+        (notes / f"generated-{i:04d}.md").write_text(
+            f"---\ntitle: Generated {i}\ntags: [mlops, t{i % 7}]\n---\n\n# What is thing {i}\n\n"
+            f"Thing {i} relates model serving to [[Generated {(i * 7) % 450}]].\n\n"
+            f"[Source {i % 9}](https://example.org/{i % 9}/{i}) said\n\n> Thing {i} is data drift.\n",
+            encoding="utf-8",
+        )
+    single = build(notes, Settings(), workers=1).files
+    assert_same(build(notes, Settings(), workers=2).files, single)
+    assert_same(build(notes, Settings(), workers=3).files, single)
