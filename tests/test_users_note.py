@@ -85,3 +85,15 @@ def test_term_is_mlops_with_its_long_form(built: Path, capsys: pytest.CaptureFix
 def test_note_date(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rows = _rows(built, capsys, "timeline")
     assert [(r["date"], r["file"]) for r in rows] == [("2022-03-14", "what-is-mlops.md")]
+
+
+def test_consensus_shows_the_shared_ideas(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = _rows(built, capsys, "consensus")
+    assert {r["term"] for r in rows} == {"https://w3id.org/mlops-graph/vocab/mlops"}
+    sources = {r["label"]: int(r["sources"]) for r in rows}
+    for idea in ("deployment", "production environment", "monitoring", "automation", "DevOps",
+                 "machine learning model"):
+        assert idea in sources, idea
+    assert sources["machine learning model"] >= 3 and sources["production environment"] >= 3
+    assert sources["deployment"] >= 3
+    assert [int(r["sources"]) for r in rows] == sorted((int(r["sources"]) for r in rows), reverse=True)
