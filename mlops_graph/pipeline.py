@@ -1,30 +1,42 @@
-"""The build: notes folder in, every output file's bytes out. Nothing here writes to disk."""
+"""The build: notes folder in, every output file's bytes out. Nothing here writes to the output folder
+(large builds keep their notes' Turtle in unnamed temporary files until the files are read, see
+``workers.BodyStore``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+import gc
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-
-import pyoxigraph as ox
 
 from mlops_graph.config import Settings
 from mlops_graph.errors import NoteError
+from mlops_graph.export import html as html_page
 from mlops_graph.export import rdf
 from mlops_graph.export.html import render_html
-from mlops_graph.export.report import render_report
+from mlops_graph.export.report import TOP_CONCEPTS, render_report
 from mlops_graph.extract.concepts import ConceptIndex, build_index, vocabulary_for
-from mlops_graph.extract.consensus import ConsensusRow, consensus, cooccurrence
+from mlops_graph.extract.consensus import ConsensusRow, agreement, consensus, consensus_by_term, cooccurrence
 from mlops_graph.extract.mentions import MentionMatcher
 from mlops_graph.extract.notes import read_note
 from mlops_graph.extract.suggest import suggest, suggestions_csv
 from mlops_graph.graph.iris import Iris
-from mlops_graph.graph.mapping import NoteMapping, concept_triples
+from mlops_graph.graph.mapping import Mapper, NoteMapping, SourceFact, concept_statements, source_statements
 from mlops_graph.graph.namespaces import prefixes
 from mlops_graph.graph.network import to_networkx
 from mlops_graph.model import Note, Problem
 from mlops_graph.read.files import NoteFile, decode, discover
-from mlops_graph.workers import NoteContext, read_files, render_notes
+from mlops_graph.workers import (
+    Background,
+    Body,
+    BodyStore,
+    NoteContext,
+    in_parallel,
+    join_bodies,
+    read_files,
+    render_notes,
+)
 
 HTML_TITLE = "mlops-graph"
 Progress = Callable[[Iterable[NoteFile], int], Iterable[NoteFile]]
@@ -54,13 +66,20 @@ class Summary:
 class BuildResult:
     """Everything a build produced, in memory: file contents keyed by path relative to the output folder."""
 
-    files: dict[str, bytes]
+    files: Mapping[str, bytes]
     notes: list[Note]
     mappings: list[NoteMapping]
     index: ConceptIndex
     problems: list[Problem]
     summary: Summary
-    consensus: list[ConsensusRow] = field(default_factory=list)
+    _consensus: list[ConsensusRow] | None = None
+
+    @property
+    def consensus(self) -> list[ConsensusRow]:
+        """What the sources agree on (``extract.consensus.consensus``), worked out when first asked for."""
+        if self._consensus is None:
+            self._consensus = consensus(self.mappings, self.index)
+        return self._consensus
 
 
 def read_notes(
@@ -143,16 +162,61 @@ def _texts_and_spans(
 ) -> tuple[list[tuple[str, list[str]]], Callable[[str], list[tuple[int, int]]]]:
     """Each note's definitions and passages as text, and the spans its concept mentions cover."""
     texts: list[tuple[str, list[str]]] = []
-    spans: dict[str, list[tuple[int, int]]] = {}
+    spans: dict[str, array[int]] = {}
     for m in mappings:
-        by_target: dict[str, list[tuple[int, int]]] = {}
-        for mention in m.mentions:
-            by_target.setdefault(mention.target, []).append((mention.start, mention.end))
-        own = [(d.iri, d.quote.text) for d in m.definitions] + [(iri, p.text) for iri, p in m.passages]
-        for iri, text in own:
-            spans.setdefault(text, by_target.get(iri, []))
-        texts.append((m.note.path, [text for _iri, text in own]))
-    return texts, lambda text: spans.get(text, [])
+        own = [q.text for q in m.note.quotes] + [p.text for p in m.note.passages]
+        for text, found in zip(own, m.spans, strict=True):
+            spans.setdefault(text, found)
+        texts.append((m.note.path, own))
+
+    def covered(text: str) -> list[tuple[int, int]]:
+        found = spans.get(text)
+        return list(zip(found[::2], found[1::2], strict=True)) if found else []
+
+    return texts, covered
+
+
+class OutputFiles(Mapping[str, bytes]):
+    """Every output file's bytes by path relative to the output folder.
+
+    ``graph.ttl``, ``graph.trig`` and ``notes/*.ttl`` share their statements: each graph's Turtle body
+    is kept once (for large builds in temporary files, see ``workers.BodyStore``), and a file is put
+    together when it is looked up, so only one large file is in memory at a time.
+    """
+
+    def __init__(self, header: bytes, bodies: dict[str, Body], note_files: dict[str, str],
+                 other: dict[str, bytes], store: BodyStore | None) -> None:
+        self._header = header
+        self._bodies = bodies
+        self._order = sorted(bodies)
+        self._note_files = note_files
+        self._other = other
+        self._store = store
+        self._names = sorted({"graph.ttl", "graph.trig", *note_files, *other})
+
+    def __getitem__(self, name: str) -> bytes:
+        if name in self._other:
+            return self._other[name]
+        graph = self._note_files.get(name)
+        if graph is not None:
+            return join_bodies([self._header, self._bodies[graph]], self._store)
+        if name == "graph.ttl":
+            return join_bodies([self._header, *(self._bodies[g] for g in self._order)], self._store)
+        if name == "graph.trig":
+            parts: list[Body] = [self._header]
+            for g in self._order:
+                parts += [rdf.graph_open(g), self._bodies[g], rdf.GRAPH_CLOSE]
+            return join_bodies(parts, self._store)
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._other or name in self._note_files or name in ("graph.ttl", "graph.trig")
 
 
 def build(
@@ -162,36 +226,75 @@ def build(
     """Read the notes and produce every output file in memory.
 
     ``workers``: processes for the per-note work (default: one per core for large corpora).
+
+    The cyclic garbage collector is paused during the build and restored afterwards: a build makes
+    millions of long-lived objects and almost no reference cycles, so its collections would scan
+    the whole heap again and again for nothing (and, in forked workers, copy every page they touch).
     """
-    settings = settings or Settings()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(notes_dir, settings or Settings(), exclude, progress, workers)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _page(mappings: list[NoteMapping], index: ConceptIndex) -> bytes:
+    graph = to_networkx(mappings, index, fold_above=html_page.FOLD_THRESHOLD)
+    return render_html(graph, title=HTML_TITLE).encode("utf-8")
+
+
+def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progress: Progress | None,
+           workers: int | None) -> BuildResult:
     notes, problems, file_count = read_notes(notes_dir, settings, exclude=exclude, progress=progress,
                                              workers=workers)
     index = build_index(settings.base_iri, vocabulary_for(settings), notes)
     iris = Iris(settings.base_iri)
     pfx = prefixes(settings.base_iri)
     matcher = MentionMatcher(index.concepts.values())
-    context = NoteContext(iris, index, _link_targets(notes, iris), matcher, pfx)
-    rendered = render_notes(notes, context, workers)
+    mapper = Mapper(iris, index, _link_targets(notes, iris), pfx)
+    rendered, store = render_notes(notes, NoteContext(mapper, matcher), workers)
+    del matcher
 
-    files: dict[str, bytes] = {}
-    bodies: dict[str, bytes] = {}
+    bodies: dict[str, Body] = {}
+    note_files: dict[str, str] = {}
     mappings: list[NoteMapping] = []
-    shared: list[ox.Triple] = []
+    facts: set[SourceFact] = set()
     triple_count = 0
-    for note in rendered:
+    for note, body in rendered:
         mappings.append(note.mapping)
-        shared.extend(note.shared)
-        bodies[note.mapping.graph] = note.body
+        facts.update(note.sources)
+        bodies[note.mapping.graph] = body
         triple_count += note.triples
-        files[f"notes/{note.mapping.note.slug}.ttl"] = rdf.header(pfx) + note.body
-    sources = rdf.canonical(shared)
-    concepts = rdf.canonical(concept_triples(index))
-    bodies[iris.sources_graph] = rdf.turtle_body(sources, pfx)
-    bodies[iris.concepts_graph] = rdf.turtle_body(concepts, pfx)
-    triple_count += len(sources) + len(concepts)
-    ordered = sorted(bodies)
-    files["graph.ttl"] = rdf.turtle((bodies[g] for g in ordered), pfx)
-    files["graph.trig"] = rdf.trig(((g, bodies[g]) for g in ordered), pfx)
+        note_files[f"notes/{note.mapping.note.slug}.ttl"] = note.mapping.graph
+    del rendered
+    page: Background | None = None
+    if settings.html:
+        # The page is the largest whole-corpus step: for large builds it is made in a process of
+        # its own while this one writes the sources, the concepts, the report and the suggestions.
+        page = Background(lambda: _page(mappings, index), parallel=in_parallel(len(notes), workers))
+    try:
+        return _finish(notes_dir, notes, problems, file_count, index, mapper, mappings, facts, bodies,
+                       note_files, triple_count, store, page)
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise
+    finally:
+        if page is not None:
+            page.cancel()
+
+
+def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_count: int, index: ConceptIndex,
+            mapper: Mapper, mappings: list[NoteMapping], facts: set[SourceFact], bodies: dict[str, Body],
+            note_files: dict[str, str], triple_count: int, store: BodyStore | None,
+            page: Background | None) -> BuildResult:
+    """The whole-corpus steps, once every note is rendered."""
+    iris = mapper.iris
+    bodies[iris.sources_graph], sources = source_statements(facts, mapper.terms)
+    bodies[iris.concepts_graph], concepts = concept_statements(index, mapper.terms)
+    triple_count += sources + concepts
 
     summary = Summary(
         files=file_count,
@@ -199,7 +302,7 @@ def build(
         definitions=sum(len(m.definitions) for m in mappings),
         sources=len({d.source_iri for m in mappings for d in m.definitions if d.source_iri}),
         concepts=len(index.concepts),
-        mentions=sum(len(m.mentions) for m in mappings),
+        mentions=sum(m.mentions for m in mappings),
         triples=triple_count,
         problems=len(problems),
         skipped=file_count - len(notes),
@@ -207,14 +310,16 @@ def build(
     if not notes and file_count == 0:
         problems.append(Problem(str(notes_dir), None, "has no Markdown notes (*.md)", "warning"))
         summary.problems = len(problems)
-    rows = consensus(mappings, index)
+    other: dict[str, bytes] = {}
+    top = dict(consensus_by_term(agreement(mappings), index, TOP_CONCEPTS))
     co = cooccurrence(mappings, index)
-    files["report.md"] = render_report(mappings, index, rows, co, summary.line()).encode("utf-8")
+    other["report.md"] = render_report(mappings, index, top, co, summary.line()).encode("utf-8")
     texts, covered = _texts_and_spans(mappings)
-    files["suggested-concepts.csv"] = suggestions_csv(suggest(texts, index, covered))
-    if settings.html:
-        files["graph.html"] = render_html(to_networkx(mappings, index), title=HTML_TITLE).encode("utf-8")
-    return BuildResult(files, notes, mappings, index, problems, summary, rows)
+    other["suggested-concepts.csv"] = suggestions_csv(suggest(texts, index, covered))
+    if page is not None:
+        other["graph.html"] = page.result()
+    files = OutputFiles(rdf.header(mapper.terms.prefixes), bodies, note_files, other, store)
+    return BuildResult(files, notes, mappings, index, problems, summary)
 
 
 __all__ = ["BuildResult", "NoteError", "Summary", "build", "read_notes"]

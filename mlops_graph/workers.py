@@ -1,28 +1,29 @@
-"""The per-note half of a build: RDF mapping, concept mentions and Turtle, for each note on its own.
+"""The per-note half of a build: reading files, and each note's Turtle and concept mentions.
 
 Notes are independent once the concept index exists, so large corpora are spread over processes
-(forked, so they share the index, the matcher and the link table without copying them). Each worker
-sends back the note's Turtle body and the few facts the whole-corpus steps need; the parent rebuilds
-the ``NoteMapping`` from its own copy of the note.
+(forked, so they share the index, the matcher and the link table without copying them). Notes come
+back from the readers as nested tuples, and each renderer sends back the few facts the whole-corpus
+steps need as plain tuples (both pickle several times faster than dataclasses); the parent rebuilds
+the ``NoteMapping`` from its own copy of the note. The Turtle bodies do not travel at all: each
+renderer appends them to a temporary file of its own (:class:`BodyStore`) and sends where they are.
 """
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
+import pickle
+import tempfile
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
-import pyoxigraph as ox
-
 from mlops_graph.config import Settings
-from mlops_graph.export import rdf
-from mlops_graph.extract.concepts import ConceptIndex
 from mlops_graph.extract.mentions import MentionMatcher
-from mlops_graph.graph.iris import Iris
-from mlops_graph.graph.mapping import DefinitionRecord, MentionRecord, NoteMapping, map_note, mention_triples
-from mlops_graph.model import Note, Problem
+from mlops_graph.graph.mapping import DefinitionRecord, Mapper, NoteMapping, RenderedNote, SourceFact
+from mlops_graph.model import Note, Passage, Problem, Quote, SourceRef, WikiLink
 from mlops_graph.read.files import NoteFile
 
 #: Below this many notes, one process does everything: starting workers would cost more.
@@ -30,86 +31,196 @@ PARALLEL_MIN_NOTES = 400
 CHUNK_SIZE = 64
 
 
+Body = bytes | tuple[int, int, int]
+"""A graph's Turtle body: its bytes, or where a :class:`BodyStore` keeps them (file, offset, length)."""
+
+
+class BodyStore:
+    """The notes' Turtle bodies of a large build, in unnamed temporary files, one per process that
+    writes them, so that neither the workers' results nor the parent hold them in memory. The files
+    go away when the store is closed or dropped, or the process ends."""
+
+    def __init__(self, files: int) -> None:
+        self._files: list[io.BufferedRandom] = [
+            tempfile.TemporaryFile(prefix="mlops-graph-")  # noqa: SIM115 - open as long as the store
+            for _ in range(files)
+        ]
+        self._ends = [0] * files
+        self._finalizer = weakref.finalize(self, _close_all, self._files)
+
+    @property
+    def slots(self) -> int:
+        return len(self._files)
+
+    def put(self, slot: int, data: bytes) -> Body:
+        """Append ``data`` to file ``slot``, which only the calling process writes to."""
+        if not data:
+            return data
+        handle, offset = self._files[slot], self._ends[slot]
+        handle.seek(offset)
+        handle.write(data)
+        handle.flush()
+        self._ends[slot] = offset + len(data)
+        return (slot, offset, len(data))
+
+    def read_into(self, body: Body, into: memoryview) -> None:
+        if isinstance(body, bytes):
+            into[:] = body
+            return
+        slot, offset, _size = body
+        handle = self._files[slot]
+        handle.seek(offset)
+        done = 0
+        while done < len(into):
+            got = handle.readinto(into[done:])
+            if not got:
+                raise OSError(f"temporary file of the build was cut short ({offset + done})")
+            done += got
+
+    def read(self, body: Body) -> bytes:
+        return body if isinstance(body, bytes) else join_bodies([body], self)
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+def _close_all(files: list[io.BufferedRandom]) -> None:
+    for handle in files:
+        handle.close()
+
+
+def body_size(body: Body) -> int:
+    return len(body) if isinstance(body, bytes) else body[2]
+
+
+def join_bodies(parts: Sequence[Body], store: BodyStore | None) -> bytes:
+    """The parts one after the other, as one ``bytes`` object made in place: the result is the only
+    copy of the data in memory (no list of pieces, no second buffer)."""
+    size = sum(map(body_size, parts))
+    if size == 0:
+        return b""
+    buffer = io.BytesIO()
+    buffer.seek(size - 1)
+    buffer.write(b"\0")
+    with buffer.getbuffer() as view:
+        position = 0
+        for part in parts:
+            end = position + body_size(part)
+            if isinstance(part, bytes):
+                view[position:end] = part
+            else:
+                assert store is not None
+                store.read_into(part, view[position:end])
+            position = end
+    return buffer.getvalue()
+
+
 @dataclass(frozen=True, slots=True)
 class NoteContext:
-    iris: Iris
-    index: ConceptIndex
-    link_targets: dict[str, str]
+    mapper: Mapper
     matcher: MentionMatcher
-    prefixes: dict[str, str]
 
 
-@dataclass(slots=True)
-class RenderedNote:
-    mapping: NoteMapping
-    body: bytes
-    """The note's graph as Turtle statements (no prefix lines)."""
-    triples: int
-    shared: list[ox.Triple]
-
-
-# What a worker sends back: body, triple count, shared triples, per-definition
-# (iri, concept, source, page), passage IRIs, links, mentions.
+# What a worker sends back for one note: body, triple count, source facts as tuples, per definition
+# (iri, concept, source, page, mentioned concepts), passage IRIs, links, mention count, every
+# concept mentioned, mention spans per text.
 _Payload = tuple[
-    bytes, int, list[ox.Triple], list[tuple[str, str, str | None, str | None]], list[str], list[str],
-    list[MentionRecord],
+    Body, int, list[tuple[str, str, str | None, bool]],
+    list[tuple[str, str, str | None, str | None, tuple[str, ...]]], list[str], list[str], int, tuple[str, ...],
+    list[Any],
 ]
 _CONTEXT: NoteContext | None = None
 _NOTES: Sequence[Note] = ()
+_STORE: BodyStore | None = None
+_SLOT = -1
 
 
-def _mentions(m: NoteMapping, matcher: MentionMatcher) -> list[MentionRecord]:
-    found: list[MentionRecord] = []
-    for d in m.definitions:
-        found += [MentionRecord(d.iri, h.start, h.end, h.concept, "definition")
-                  for h in matcher.find(d.quote.text, d.quote.code_spans)]
-    for iri, passage in m.passages:
-        found += [MentionRecord(iri, h.start, h.end, h.concept, "passage")
-                  for h in matcher.find(passage.text, passage.code_spans)]
-    found += [MentionRecord(m.iri, h.start, h.end, h.concept, "note") for h in matcher.find(m.note.title)]
-    return found
+def _render(note: Note, ctx: NoteContext) -> RenderedNote:
+    return ctx.mapper.render(note, ctx.matcher)
 
 
-def _render(note: Note, ctx: NoteContext) -> tuple[NoteMapping, bytes, int]:
-    mapping = map_note(note, ctx.iris, ctx.index, ctx.link_targets)
-    mapping.mentions = _mentions(mapping, ctx.matcher)
-    mapping.triples.extend(mention_triples(mapping.mentions))
-    body = rdf.turtle_body(mapping.triples, ctx.prefixes)
-    return mapping, body, len(mapping.triples)
+def _claim_slot(counter: Any) -> None:
+    """Pool initializer: this worker's file of the body store."""
+    global _SLOT
+    with counter.get_lock():
+        _SLOT = counter.value
+        counter.value += 1
 
 
 def _work(position: int) -> _Payload:
     assert _CONTEXT is not None
-    mapping, body, count = _render(_NOTES[position], _CONTEXT)
+    rendered = _render(_NOTES[position], _CONTEXT)
+    m = rendered.mapping
+    body: Body = rendered.body
+    if _STORE is not None and 0 <= _SLOT < _STORE.slots:
+        body = _STORE.put(_SLOT, rendered.body)
     return (
-        body, count, mapping.shared,
-        [(d.iri, d.concept.iri, d.source_iri, d.page_iri) for d in mapping.definitions],
-        [iri for iri, _p in mapping.passages], mapping.links, mapping.mentions,
+        body, rendered.triples, [(f.iri, f.label, f.other, f.is_page) for f in rendered.sources],
+        [(d.iri, d.concept.iri, d.source_iri, d.page_iri, d.mentioned) for d in m.definitions],
+        m.passages, m.links, m.mentions, m.mentioned, m.spans,
     )
 
 
-def _rebuild(note: Note, payload: _Payload, ctx: NoteContext) -> RenderedNote:
-    body, count, shared, definitions, passages, links, mentions = payload
-    mapping = NoteMapping(note, ctx.iris.note(note.slug), ctx.iris.note_graph(note.slug))
+def _rebuild(note: Note, payload: _Payload, ctx: NoteContext, shared: dict[str, str]) -> tuple[RenderedNote, Body]:
+    """The rendered note from a worker's payload. Strings that many notes repeat (concept, source
+    and note IRIs) arrive as fresh copies in each payload; ``shared`` maps each to one copy."""
+    body, count, sources, definitions, passages, links, mentions, mentioned, spans = payload
+    iris, concepts = ctx.mapper.iris, ctx.mapper.index.concepts
+    one = shared.setdefault
+    mapping = NoteMapping(note, iris.note(note.slug), iris.note_graph(note.slug))
     mapping.definitions = [
-        DefinitionRecord(iri, note, quote, ctx.index.concepts[concept], source, page)
-        for (iri, concept, source, page), quote in zip(definitions, note.quotes, strict=True)
+        DefinitionRecord(iri, note, quote, concepts[concept], one(source, source) if source else source, page,
+                         tuple(concepts[c].iri for c in found))
+        for (iri, concept, source, page, found), quote in zip(definitions, note.quotes, strict=True)
     ]
-    mapping.passages = list(zip(passages, note.passages, strict=True))
-    mapping.links = links
+    mapping.passages = passages
+    mapping.links = [one(link, link) for link in links]
     mapping.mentions = mentions
-    return RenderedNote(mapping, body, count, shared)
+    mapping.mentioned = tuple(concepts[c].iri for c in mentioned)
+    mapping.spans = spans
+    facts = [SourceFact(one(a, a), b, one(c, c) if c else c, d) for a, b, c, d in sources]
+    return RenderedNote(mapping, b"", count, facts), body
 
 
 _READ: tuple[Sequence[NoteFile], Settings] | None = None
+_NOTE_FIELDS = tuple(f.name for f in fields(Note))
+_QUOTE_FIELDS = tuple(f.name for f in fields(Quote))
 
 
-def _read_work(position: int) -> tuple[Note | None, list[Problem]]:
+def _pack(note: Note) -> tuple[Any, ...]:
+    """A note as nested tuples, which pickle several times faster than the dataclasses."""
+    values = [getattr(note, name) for name in _NOTE_FIELDS]
+    values[_NOTE_FIELDS.index("quotes")] = tuple(
+        tuple((q.source.name, q.source.url) if name == "source" and q.source is not None else getattr(q, name)
+              for name in _QUOTE_FIELDS)
+        for q in note.quotes)
+    values[_NOTE_FIELDS.index("wikilinks")] = tuple((w.target, w.line) for w in note.wikilinks)
+    values[_NOTE_FIELDS.index("passages")] = tuple((p.text, p.line, p.code_spans) for p in note.passages)
+    return tuple(values)
+
+
+def _unpack(values: tuple[Any, ...]) -> Note:
+    fields_ = list(values)
+    source_at = _QUOTE_FIELDS.index("source")
+    quotes = []
+    for q in fields_[_NOTE_FIELDS.index("quotes")]:
+        q = list(q)
+        if q[source_at] is not None:
+            q[source_at] = SourceRef(*q[source_at])
+        quotes.append(Quote(*q))
+    fields_[_NOTE_FIELDS.index("quotes")] = tuple(quotes)
+    fields_[_NOTE_FIELDS.index("wikilinks")] = tuple(WikiLink(*w) for w in fields_[_NOTE_FIELDS.index("wikilinks")])
+    fields_[_NOTE_FIELDS.index("passages")] = tuple(Passage(*p) for p in fields_[_NOTE_FIELDS.index("passages")])
+    return Note(*fields_)
+
+
+def _read_work(position: int) -> tuple[tuple[Any, ...] | None, list[Problem]]:
     from mlops_graph.pipeline import read_one
 
     assert _READ is not None
     files, settings = _READ
-    return read_one(files[position], settings)
+    note, problems = read_one(files[position], settings)
+    return (_pack(note) if note is not None else None), problems
 
 
 def read_files(
@@ -129,14 +240,73 @@ def read_files(
     _READ = (files, settings)
     try:
         with multiprocessing.get_context("fork").Pool(count) as pool:
-            results: Iterable[tuple[Note | None, list[Problem]]] = pool.imap(
+            results: Iterable[tuple[tuple[Any, ...] | None, list[Problem]]] = pool.imap(
                 _read_work, range(len(files)), chunksize=CHUNK_SIZE
             )
             if progress:
                 results = progress(results, len(files))
-            yield from list(results)
+            for packed, problems in results:
+                yield (_unpack(packed) if packed is not None else None), problems
     finally:
         _READ = None
+
+
+def _run_task(send: Any, make: Callable[[], bytes]) -> None:
+    try:
+        data = b"\0" + make()
+    except BaseException as exc:  # sent to the parent, which raises it
+        try:
+            data = b"\1" + pickle.dumps(exc)
+        except Exception:
+            data = b"\1" + pickle.dumps(RuntimeError(repr(exc)))
+    send.send_bytes(data)
+    send.close()
+
+
+class Background:
+    """``make()`` run in a forked process while the caller goes on with other work (or run at once
+    when ``parallel`` is false); :meth:`result` waits for its bytes, or raises what it raised."""
+
+    def __init__(self, make: Callable[[], bytes], parallel: bool) -> None:
+        self._value: bytes | None = None
+        self._process: Any = None
+        if not parallel or "fork" not in multiprocessing.get_all_start_methods():
+            self._value = make()
+            return
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_run_task, args=(send, make), daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self) -> bytes:
+        if self._value is None:
+            try:
+                data = self._receive.recv_bytes()
+            except EOFError:
+                self._process.join()
+                raise RuntimeError(
+                    f"the process making the page ended early (exit code {self._process.exitcode})") from None
+            finally:
+                self.cancel()
+            if data[:1] == b"\1":
+                raise pickle.loads(data[1:])
+            self._value = data[1:]
+        return self._value
+
+    def cancel(self) -> None:
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process.join()
+            self._receive.close()
+            self._process = None
+
+
+def in_parallel(notes: int, workers: int | None) -> bool:
+    """Whether the per-note work on ``notes`` notes is spread over processes."""
+    count = default_workers(notes) if workers is None else max(1, workers)
+    return count > 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
 def default_workers(notes: int) -> int:
@@ -145,20 +315,37 @@ def default_workers(notes: int) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def render_notes(notes: Sequence[Note], ctx: NoteContext, workers: int | None = None) -> list[RenderedNote]:
-    """Every note's mapping and Turtle body, in the order of ``notes``."""
-    global _CONTEXT, _NOTES
+def render_notes(notes: Sequence[Note], ctx: NoteContext, workers: int | None = None,
+                 ) -> tuple[list[tuple[RenderedNote, Body]], BodyStore | None]:
+    """Every note's mapping and Turtle body, in the order of ``notes``.
+
+    From :data:`PARALLEL_MIN_NOTES` notes on, the bodies are written to a :class:`BodyStore`
+    (returned; the caller closes it) and the rendered notes' ``body`` is empty.
+    """
+    global _CONTEXT, _NOTES, _STORE, _SLOT
     count = default_workers(len(notes)) if workers is None else max(1, workers)
-    if count == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        out = []
-        for note in notes:
-            mapping, body, triples = _render(note, ctx)
-            out.append(RenderedNote(mapping, body, triples, mapping.shared))
-        return out
-    _CONTEXT, _NOTES = ctx, notes
+    parallel = count > 1 and "fork" in multiprocessing.get_all_start_methods()
+    store = BodyStore(count if parallel else 1) if len(notes) >= PARALLEL_MIN_NOTES else None
     try:
-        with multiprocessing.get_context("fork").Pool(count) as pool:
-            payloads = pool.map(_work, range(len(notes)), chunksize=CHUNK_SIZE)
-    finally:
-        _CONTEXT, _NOTES = None, ()
-    return [_rebuild(note, payload, ctx) for note, payload in zip(notes, payloads, strict=True)]
+        if not parallel:
+            out: list[tuple[RenderedNote, Body]] = []
+            for note in notes:
+                rendered = _render(note, ctx)
+                body: Body = store.put(0, rendered.body) if store is not None else rendered.body
+                rendered.body = b""
+                out.append((rendered, body))
+            return out, store
+        context = multiprocessing.get_context("fork")
+        _CONTEXT, _NOTES, _STORE = ctx, notes, store
+        shared: dict[str, str] = {}
+        try:
+            with context.Pool(count, initializer=_claim_slot, initargs=(context.Value("i", 0),)) as pool:
+                payloads = pool.imap(_work, range(len(notes)), chunksize=CHUNK_SIZE)
+                out = [_rebuild(note, payload, ctx, shared) for note, payload in zip(notes, payloads, strict=True)]
+        finally:
+            _CONTEXT, _NOTES, _STORE, _SLOT = None, (), None, -1
+        return out, store
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise

@@ -15,23 +15,32 @@ TOP_CENTRAL = 15
 MAX_ORPHANS = 60
 
 
+_CELL_ESCAPES = str.maketrans({ch: "\\" + ch for ch in "\\|`*_[]<>#"})
+
+
 def _cell(text: str) -> str:
     """Note text as a Markdown table cell: one line, pipes and markup characters escaped."""
-    flat = " ".join(text.split())
-    return "".join("\\" + ch if ch in "\\|`*_[]<>#" else ch for ch in flat)
+    return " ".join(text.split()).translate(_CELL_ESCAPES)
 
 
-def render_report(mappings: list[NoteMapping], index: ConceptIndex, rows: list[ConsensusRow],
+def render_report(mappings: list[NoteMapping], index: ConceptIndex,
+                  rows: list[ConsensusRow] | dict[str, list[ConsensusRow]],
                   cooccurrence: nx.Graph, summary_line: str) -> str:
+    """The report. ``rows``: the consensus rows (``extract.consensus``), or, per term, its first
+    rows (at least :data:`TOP_CONCEPTS`)."""
     terms: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"definitions": set(), "sources": set()})
     for m in mappings:
         for d in m.definitions:
             terms[d.concept.iri]["definitions"].add(d.iri)
             if d.source_iri:
                 terms[d.concept.iri]["sources"].add(d.source_iri)
-    by_term: dict[str, list[ConsensusRow]] = defaultdict(list)
-    for row in rows:
-        by_term[row.term].append(row)
+    by_term: dict[str, list[ConsensusRow]]
+    if isinstance(rows, dict):
+        by_term = rows
+    else:
+        by_term = defaultdict(list)
+        for row in rows:
+            by_term[row.term].append(row)
 
     lines = ["# mlops-graph report", "", summary_line, "", "## Terms", ""]
     lines += ["| term | definitions | sources |", "| --- | ---: | ---: |"]
@@ -59,7 +68,7 @@ def render_report(mappings: list[NoteMapping], index: ConceptIndex, rows: list[C
     lines += [f"| {_cell(d['label'])} | {d['definitions']} | {d['pagerank']:.4f} |" for _n, d in central[:TOP_CENTRAL]]
     used = set(cooccurrence.nodes) | set(terms)
     for m in mappings:
-        used.update(x.concept for x in m.mentions)
+        used.update(m.mentioned)
     orphans = sorted((c.pref_label for c in index.concepts.values() if c.iri not in used), key=str.casefold)
     lines += ["", "## Orphan concepts", "",
               f"{len(orphans)} concepts of the vocabulary and the notes are mentioned nowhere"

@@ -3,8 +3,7 @@ concept co-occurrence graph with centrality (networkx)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import networkx as nx
 
@@ -12,8 +11,7 @@ from mlops_graph.extract.concepts import ConceptIndex
 from mlops_graph.graph.mapping import NoteMapping
 
 
-@dataclass(frozen=True, slots=True)
-class ConsensusRow:
+class ConsensusRow(NamedTuple):
     term: str
     term_label: str
     concept: str
@@ -23,32 +21,72 @@ class ConsensusRow:
 
 def definition_concepts(mappings: list[NoteMapping]) -> dict[str, set[str]]:
     """Definition IRI → the concepts its text mentions."""
-    found: dict[str, set[str]] = defaultdict(set)
+    found: dict[str, set[str]] = {}
     for m in mappings:
-        for mention in m.mentions:
-            if mention.target_kind == "definition":
-                found[mention.target].add(mention.concept)
+        for d in m.definitions:
+            if d.mentioned:
+                found.setdefault(d.iri, set()).update(d.mentioned)
     return found
+
+
+def agreement(mappings: list[NoteMapping]) -> dict[str, dict[str, str | set[str]]]:
+    """Defined term → concept its attributed definitions mention (other than the term) → the distinct
+    sources that mention it (one IRI, or a set of several)."""
+    by_term: dict[str, dict[str, str | set[str]]] = {}
+    for m in mappings:
+        for d in m.definitions:
+            source = d.source_iri
+            if source is None or not d.mentioned:
+                continue
+            term = d.concept.iri
+            concepts = by_term.get(term)
+            if concepts is None:
+                concepts = by_term[term] = {}
+            for concept in d.mentioned:
+                if concept == term:
+                    continue
+                found = concepts.get(concept)
+                if found is None:
+                    concepts[concept] = source
+                elif isinstance(found, str):
+                    if found != source:
+                        concepts[concept] = {found, source}
+                else:
+                    found.add(source)
+    return {term: concepts for term, concepts in by_term.items() if concepts}
+
+
+def consensus_by_term(agreed: dict[str, dict[str, str | set[str]]], index: ConceptIndex,
+                      limit: int | None = None) -> list[tuple[str, list[ConsensusRow]]]:
+    """The rows of each term (see :func:`consensus`), most agreed first, at most ``limit`` per term;
+    terms in the order of their labels."""
+    labels: dict[str, str] = {}
+    folded: dict[str, str] = {}
+
+    def fold(iri: str) -> str:
+        found = folded.get(iri)
+        if found is None:
+            labels[iri] = label = index.concepts[iri].pref_label
+            found = folded[iri] = label.casefold()
+        return found
+
+    out = []
+    for _key, term in sorted((fold(term), term) for term in agreed):
+        concepts = agreed[term]
+        keys = sorted((-(1 if isinstance(s, str) else len(s)), fold(concept), concept)
+                      for concept, s in concepts.items())
+        if limit is not None:
+            keys = keys[:limit]
+        term_label = labels[term]
+        out.append((term, [ConsensusRow(term, term_label, concept, labels[concept], -count)
+                           for count, _f, concept in keys]))
+    return out
 
 
 def consensus(mappings: list[NoteMapping], index: ConceptIndex) -> list[ConsensusRow]:
     """For each defined term, each concept its attributed definitions mention, with the number of
     distinct sources that mention it; most agreed first."""
-    mentioned = definition_concepts(mappings)
-    sources: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for m in mappings:
-        for d in m.definitions:
-            if d.source_iri is None:
-                continue
-            for concept in mentioned.get(d.iri, ()):
-                if concept != d.concept.iri:
-                    sources[(d.concept.iri, concept)].add(d.source_iri)
-    rows = [
-        ConsensusRow(term, index.concepts[term].pref_label, concept, index.concepts[concept].pref_label, len(s))
-        for (term, concept), s in sources.items()
-    ]
-    rows.sort(key=lambda r: (r.term_label.casefold(), r.term, -r.sources, r.label.casefold(), r.concept))
-    return rows
+    return [row for _term, rows in consensus_by_term(agreement(mappings), index) for row in rows]
 
 
 def cooccurrence(mappings: list[NoteMapping], index: ConceptIndex) -> nx.Graph:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 
 import ahocorasick
 
@@ -42,6 +44,14 @@ def _sample(texts: list[str], budget: int) -> str:
             next_at += step * len(text)
         seen += len(text)
     return "\n\n".join(chosen)[: budget * 2]
+
+
+def _reach(spans: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """The spans' starts in order, and for each, the furthest end among the spans up to it: a range
+    [start, end] overlaps a span exactly when the reach of the last span starting at or before
+    ``end`` lies beyond ``start``."""
+    pairs = sorted(spans)
+    return [a for a, _b in pairs], list(accumulate((b for _a, b in pairs), max))
 
 
 def _candidate(phrase: str) -> bool:
@@ -87,16 +97,20 @@ def suggest(note_texts: Iterable[tuple[str, list[str]]], index: ConceptIndex,
             lowered = text.casefold()
             if len(lowered) != len(text):
                 lowered = "".join(c if len(c.casefold()) != 1 else c.casefold() for c in text)
-            spans = sorted(covered(text)) if covered else []
+            size = len(lowered)
+            reach: tuple[list[int], list[int]] | None = None
             for end, key in automaton.iter(lowered):
                 start = end - len(key) + 1
-                before = lowered[start - 1] if start > 0 else " "
-                after = lowered[end + 1] if end + 1 < len(lowered) else " "
-                if any(a <= end and start < b for a, b in spans):
+                if (start > 0 and lowered[start - 1].isalnum()) or (end + 1 < size and lowered[end + 1].isalnum()):
                     continue
-                if not before.isalnum() and not after.isalnum():
-                    counts[key] += 1
-                    seen.add(key)
+                if reach is None:
+                    reach = _reach(covered(text) if covered else ())
+                starts, ends = reach
+                before = bisect_right(starts, end)
+                if before and ends[before - 1] > start:
+                    continue
+                counts[key] += 1
+                seen.add(key)
         for key in seen:
             note_counts[key] += 1
     merged: dict[str, Suggestion] = {}

@@ -48,8 +48,12 @@ class Iris:
 
     def source(self, source: SourceRef) -> str:
         host = host_of(source.url) if source.url and is_web_url(source.url) else None
-        name = slugify(source.name.replace("/", " ")) or _digest(source.name, size=10)
-        return f"{self.base}source/{host or 'unlinked'}/{name}"
+        return self.source_at(source.name, host)
+
+    def source_at(self, name: str, host: str | None) -> str:
+        """The IRI of the source called ``name`` at ``host`` (``None``: no web link)."""
+        slug = slugify(name.replace("/", " ")) or _digest(name, size=10)
+        return f"{self.base}source/{host or 'unlinked'}/{slug}"
 
     def metadata(self, note_slug: str, key: str, *, unique: bool = False) -> str:
         """``unique`` adds a hash of the key, for keys whose slugs collide ("Status" and "status")."""

@@ -1,102 +1,98 @@
-"""The RDF mapping: notes, definitions, sources, pages and concepts as pyoxigraph triples.
+"""The RDF mapping: notes, definitions, sources, pages and concepts as Turtle statements.
 
 Each note maps to the triples of its own named graph. The sources and cited pages, which notes share,
 form one graph, and the concept scheme another, so that no triple stands in two graphs.
+
+Triples are made as their Turtle text (see ``export.rdf.Terms``), never as RDF term objects: a
+10,000-note corpus has millions of them, and the text is all the output needs.
 """
 
 from __future__ import annotations
 
+import re
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from mlops_graph.extract.concepts import Concept, ConceptIndex
-from mlops_graph.extract.urls import host_of, iri_safe, is_web_url
+from mlops_graph.export.rdf import Subjects, Terms, count_triples, plain_iri, statements, subject_statements
+from mlops_graph.extract.concepts import Concept, ConceptIndex, tag_label
+from mlops_graph.extract.mentions import MentionMatcher
+from mlops_graph.extract.urls import WEB_SCHEMES, iri_safe, is_web_url
 from mlops_graph.graph.iris import Iris
 from mlops_graph.graph.namespaces import DCTERMS, MG, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
-from mlops_graph.model import Note, Passage, Quote
+from mlops_graph.model import Note, Quote
 
-_N = ox.NamedNode
-A = _N(RDF + "type")
-XSD_DATE = _N(XSD + "date")
-XSD_INT = _N(XSD + "integer")
-XSD_NNI = _N(XSD + "nonNegativeInteger")
-XSD_BOOL = _N(XSD + "boolean")
-XSD_ANYURI = _N(XSD + "anyURI")
+XSD_DATE = XSD + "date"
+XSD_INT = XSD + "integer"
+XSD_BOOL = XSD + "boolean"
+XSD_ANYURI = XSD + "anyURI"
 
 
-class _P:
-    """Predicates and classes, created once."""
+class P:
+    """Predicates and classes (IRIs)."""
 
-    type = A
-    title = _N(DCTERMS + "title")
-    created = _N(DCTERMS + "created")
-    subject = _N(DCTERMS + "subject")
-    publisher = _N(DCTERMS + "publisher")
-    note_type = _N(MG + "noteType")
-    file = _N(MG + "file")
-    author_name = _N(MG + "authorName")
-    alias = _N(MG + "alias")
-    tag = _N(MG + "tag")
-    links_to = _N(MG + "linksTo")
-    unresolved = _N(MG + "unresolvedLink")
-    has_definition = _N(MG + "hasDefinition")
-    metadata = _N(MG + "metadata")
-    key = _N(MG + "key")
-    value = _N(RDF + "value")
-    defines = _N(MG + "defines")
-    cited_url = _N(MG + "citedUrl")
-    line = _N(MG + "line")
-    is_summary = _N(MG + "isSummary")
-    mentions = _N(MG + "mentions")
-    host = _N(MG + "host")
-    about = _N(SCHEMA + "about")
-    url = _N(SCHEMA + "url")
-    prov_value = _N(PROV + "value")
-    attributed = _N(PROV + "wasAttributedTo")
-    quoted_from = _N(PROV + "wasQuotedFrom")
-    label = _N(RDFS + "label")
-    pref = _N(SKOS + "prefLabel")
-    alt = _N(SKOS + "altLabel")
-    hidden = _N(SKOS + "hiddenLabel")
-    in_scheme = _N(SKOS + "inScheme")
-    broader = _N(SKOS + "broader")
-    related = _N(SKOS + "related")
-    skos_definition = _N(SKOS + "definition")
-    has_top = _N(SKOS + "hasTopConcept")
-    body = _N(OA + "hasBody")
-    target = _N(OA + "hasTarget")
-    Note = _N(MG + "Note")
-    Definition = _N(MG + "Definition")
-    Source = _N(MG + "Source")
-    Page = _N(MG + "Page")
-    Mention = _N(MG + "Mention")
-    Passage = _N(MG + "Passage")
-    has_passage = _N(MG + "hasPassage")
-    MetadataEntry = _N(MG + "MetadataEntry")
-    Concept = _N(SKOS + "Concept")
-    ConceptScheme = _N(SKOS + "ConceptScheme")
+    type = RDF + "type"
+    title = DCTERMS + "title"
+    created = DCTERMS + "created"
+    subject = DCTERMS + "subject"
+    publisher = DCTERMS + "publisher"
+    note_type = MG + "noteType"
+    file = MG + "file"
+    author_name = MG + "authorName"
+    alias = MG + "alias"
+    tag = MG + "tag"
+    links_to = MG + "linksTo"
+    unresolved = MG + "unresolvedLink"
+    has_definition = MG + "hasDefinition"
+    metadata = MG + "metadata"
+    key = MG + "key"
+    value = RDF + "value"
+    defines = MG + "defines"
+    cited_url = MG + "citedUrl"
+    line = MG + "line"
+    is_summary = MG + "isSummary"
+    mentions = MG + "mentions"
+    host = MG + "host"
+    about = SCHEMA + "about"
+    url = SCHEMA + "url"
+    prov_value = PROV + "value"
+    attributed = PROV + "wasAttributedTo"
+    quoted_from = PROV + "wasQuotedFrom"
+    label = RDFS + "label"
+    pref = SKOS + "prefLabel"
+    alt = SKOS + "altLabel"
+    hidden = SKOS + "hiddenLabel"
+    in_scheme = SKOS + "inScheme"
+    broader = SKOS + "broader"
+    related = SKOS + "related"
+    skos_definition = SKOS + "definition"
+    body = OA + "hasBody"
+    target = OA + "hasTarget"
+    has_passage = MG + "hasPassage"
+    Note = MG + "Note"
+    Definition = MG + "Definition"
+    Source = MG + "Source"
+    Page = MG + "Page"
+    Passage = MG + "Passage"
+    MetadataEntry = MG + "MetadataEntry"
+    Concept = SKOS + "Concept"
+    ConceptScheme = SKOS + "ConceptScheme"
 
 
-P = _P
+class _T:
+    """The Turtle forms of the predicates and classes, for one set of prefixes."""
 
+    def __init__(self, terms: Terms) -> None:
+        for name, iri in vars(P).items():
+            if not name.startswith("_") and isinstance(iri, str):
+                setattr(self, name, terms.predicate(iri))
+        self.true = terms.typed("true", XSD_BOOL)
 
-def literal(text: str, lang: str | None = None) -> ox.Literal:
-    return ox.Literal(text, language=lang) if lang else ox.Literal(text)
-
-
-@dataclass(frozen=True, slots=True)
-class MentionRecord:
-    """A concept found at ``[start, end)`` of a text: the ``prov:value`` of a definition or passage,
-    or the title of a note (``target_kind`` says which)."""
-
-    target: str
-    start: int
-    end: int
-    concept: str
-    target_kind: str = "definition"
-    """``definition``, ``passage`` or ``note``."""
+    def __getattr__(self, name: str) -> str:  # for the type checker: every attribute is a string
+        raise AttributeError(name)
 
 
 @dataclass(slots=True)
@@ -109,30 +105,61 @@ class DefinitionRecord:
     concept: Concept
     source_iri: str | None
     page_iri: str | None
+    mentioned: tuple[str, ...] = ()
+    """The concepts its text mentions, each once, in the order of their first mention."""
 
 
 @dataclass(slots=True)
 class NoteMapping:
+    """One note's place in the graph, without its triples (those are written out as Turtle)."""
+
     note: Note
     iri: str
     graph: str
-    triples: list[ox.Triple] = field(default_factory=list)
-    """The triples of the note's own graph."""
-    shared: list[ox.Triple] = field(default_factory=list)
-    """Descriptions of the sources and pages the note cites, which other notes may share: they go
-    to the sources graph, once."""
     definitions: list[DefinitionRecord] = field(default_factory=list)
-    passages: list[tuple[str, Passage]] = field(default_factory=list)
-    """(IRI, passage) of each paragraph of the author's own prose."""
+    passages: list[str] = field(default_factory=list)
+    """The IRI of each of ``note.passages``."""
     links: list[str] = field(default_factory=list)
-    mentions: list[MentionRecord] = field(default_factory=list)
+    mentions: int = 0
+    """How many concept mentions the note's texts hold."""
+    mentioned: tuple[str, ...] = ()
+    """Every concept mentioned in the note (definitions, passages, title), each once."""
+    spans: list[array[int]] = field(default_factory=list)
+    """Per text (the definitions', then the passages'), the mentions' spans as start, end, start, …"""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFact:
+    """A source or a cited page a note describes; these go to the shared sources graph."""
+
+    iri: str
+    label: str
+    """The source's name, or the page's URL."""
+    other: str | None
+    """The source's host, or the page's publisher (a source IRI)."""
+    is_page: bool
+
+
+@dataclass(slots=True)
+class RenderedNote:
+    mapping: NoteMapping
+    body: bytes
+    """The note's graph as Turtle statements (no prefix lines)."""
+    triples: int
+    sources: list[SourceFact]
 
 
 def page_iri(url: str) -> str | None:
     """The IRI of a cited web page: its URL, with characters illegal in an IRI percent-encoded."""
     if not is_web_url(url):
         return None
-    candidate = iri_safe(url)
+    return _page_iri(url)
+
+
+def _page_iri(web_url: str) -> str | None:
+    candidate = iri_safe(web_url)
+    if plain_iri(candidate):
+        return candidate
     try:
         ox.NamedNode(candidate)
     except ValueError:
@@ -140,171 +167,310 @@ def page_iri(url: str) -> str | None:
     return candidate
 
 
-def map_note(note: Note, iris: Iris, index: ConceptIndex, link_targets: dict[str, str]) -> NoteMapping:
-    """The triples of one note's graph (without mentions: see ``mention_triples``), and the
-    descriptions of its sources and pages."""
-    note_iri = iris.note(note.slug)
-    out = NoteMapping(note, note_iri, iris.note_graph(note.slug))
-    t = out.triples.append
-    s = _N(note_iri)
-    t(ox.Triple(s, P.type, P.Note))
-    t(ox.Triple(s, P.title, literal(note.title, note.lang)))
-    t(ox.Triple(s, P.file, ox.Literal(note.path)))
-    if note.date is not None:
-        t(ox.Triple(s, P.created, ox.Literal(note.date.isoformat(), datatype=XSD_DATE)))
-    if note.notetype:
-        t(ox.Triple(s, P.note_type, ox.Literal(note.notetype)))
-    if note.author:
-        t(ox.Triple(s, P.author_name, ox.Literal(note.author)))
-    for alias in note.aliases:
-        t(ox.Triple(s, P.alias, ox.Literal(alias)))
-    from mlops_graph.extract.concepts import tag_label
+_SIMPLE_WEB_URL = re.compile(r"(?i:https?)://([A-Za-z0-9.\-]+)(?:[/?#]|\Z)")
+"""A web URL whose host is plain ASCII with no user, port or brackets; ``urlsplit`` would find it too."""
 
-    subjects: dict[str, None] = {}
-    for tag in note.tags:
-        t(ox.Triple(s, P.tag, ox.Literal(tag)))
-        label = tag_label(tag)
-        concept = index.lookup(label) if label else None
-        if concept is not None:
-            subjects[concept.iri] = None
-    for iri in subjects:
-        t(ox.Triple(s, P.subject, _N(iri)))
-    term = index.lookup(note.term)
-    if term is not None:
-        t(ox.Triple(s, P.about, _N(term.iri)))
-    entries: list[ox.Triple] = []
-    used: set[str] = set()
-    for key, value in note.extra:
-        entry_iri = iris.metadata(note.slug, key)
-        if entry_iri in used:
-            entry_iri = iris.metadata(note.slug, key, unique=True)
-        used.add(entry_iri)
-        entry = _N(entry_iri)
-        t(ox.Triple(s, P.metadata, entry))
-        entries += [
-            ox.Triple(entry, P.type, P.MetadataEntry),
-            ox.Triple(entry, P.key, ox.Literal(key)),
-            ox.Triple(entry, P.value, ox.Literal(value)),
+
+def _web_host(url: str) -> tuple[bool, str | None]:
+    """Whether ``url`` is a web URL (``urls.is_web_url``), and its host (``urls.host_of``) if it is,
+    from one parse of the URL."""
+    url = url.strip()
+    simple = _SIMPLE_WEB_URL.match(url)
+    if simple is not None:
+        host = simple.group(1).lower().rstrip(".")
+        if host:
+            return True, host[4:] if host.startswith("www.") else host
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False, None
+    hostname = parts.hostname
+    if parts.scheme.lower() not in WEB_SCHEMES or not hostname:
+        return False, None
+    host = hostname.lower().rstrip(".")
+    return True, host[4:] if host.startswith("www.") else host
+
+
+class Mapper:
+    """Maps notes to Turtle, one at a time, against a finished concept index."""
+
+    def __init__(self, iris: Iris, index: ConceptIndex, link_targets: dict[str, str],
+                 prefixes: dict[str, str]) -> None:
+        self.iris = iris
+        self.index = index
+        self.link_targets = link_targets
+        self.terms = Terms(prefixes)
+        self.t = _T(self.terms)
+        self._sources: dict[tuple[str, str | None], str] = {}
+        self._tags: dict[str, str | None] = {}
+        self._concepts: dict[str, Concept] = {}
+        self._middles: dict[str, str] = {}
+        """Concept IRI → the middle of a mention statement: ``> oa:hasBody <concept> ;\\n\\toa:hasTarget ``."""
+
+    def _source(self, name: str, host: str | None) -> str:
+        """The IRI of a source (``Iris.source``), from its name and the host of its web link."""
+        key = (name, host)
+        found = self._sources.get(key)
+        if found is None:
+            found = self._sources[key] = self.iris.source_at(name, host)
+        return found
+
+    def _concept(self, label: str) -> Concept:
+        """``index.get_or_create(label)``, remembered: the index is complete by now, so a label
+        always names the same concept."""
+        found = self._concepts.get(label)
+        if found is None:
+            found = self._concepts[label] = self.index.get_or_create(label)
+        return found
+
+    def _tag_concept(self, tag: str) -> str | None:
+        if tag not in self._tags:
+            label = tag_label(tag)
+            concept = self.index.lookup(label) if label else None
+            self._tags[tag] = concept.iri if concept is not None else None
+        return self._tags[tag]
+
+    def render(self, note: Note, matcher: MentionMatcher) -> RenderedNote:
+        """The note's graph as a Turtle body, with the facts the whole-corpus steps need."""
+        iris, index, terms, t = self.iris, self.index, self.terms, self.t
+        lit, ref = terms.literal, terms.iri
+        note_iri = iris.note(note.slug)
+        out = NoteMapping(note, note_iri, iris.note_graph(note.slug))
+        s = terms.fresh_iri(note_iri)
+        head: list[tuple[str, str, str]] = [
+            (s, t.type, t.Note), (s, t.title, lit(note.title, note.lang)), (s, t.file, lit(note.path)),
         ]
-    unresolved: dict[str, None] = {}
-    for link in note.wikilinks:
-        target = link_targets.get(link.target.casefold())
-        if target is None:
-            unresolved[link.target] = None
-        elif target != note_iri and target not in out.links:
-            out.links.append(target)
-            t(ox.Triple(s, P.links_to, _N(target)))
-    for title in unresolved:
-        t(ox.Triple(s, P.unresolved, ox.Literal(title)))
-    parts = out.triples
-    out.triples = entries
-    t = out.triples.append
+        add = head.append
+        if note.date is not None:
+            add((s, t.created, terms.typed(note.date.isoformat(), XSD_DATE)))
+        if note.notetype:
+            add((s, t.note_type, lit(note.notetype)))
+        if note.author:
+            add((s, t.author_name, lit(note.author)))
+        for alias in note.aliases:
+            add((s, t.alias, lit(alias)))
+        subjects: dict[str, None] = {}
+        for tag in note.tags:
+            add((s, t.tag, lit(tag)))
+            concept_iri = self._tag_concept(tag)
+            if concept_iri is not None:
+                subjects[concept_iri] = None
+        for iri in subjects:
+            add((s, t.subject, ref(iri)))
+        term = self._concepts.get(note.term) or index.lookup(note.term)
+        if term is not None:
+            add((s, t.about, ref(term.iri)))
+        entries: list[tuple[str, str, str]] = []
+        used: set[str] = set()
+        for key, value in note.extra:
+            entry_iri = iris.metadata(note.slug, key)
+            if entry_iri in used:
+                entry_iri = iris.metadata(note.slug, key, unique=True)
+            used.add(entry_iri)
+            entry = terms.fresh_iri(entry_iri)
+            add((s, t.metadata, entry))
+            entries += [(entry, t.type, t.MetadataEntry), (entry, t.key, lit(key)), (entry, t.value, lit(value))]
+        unresolved: dict[str, None] = {}
+        for link in note.wikilinks:
+            target = self.link_targets.get(link.target.casefold())
+            if target is None:
+                unresolved[link.target] = None
+            elif target != note_iri and target not in out.links:
+                out.links.append(target)
+                add((s, t.links_to, ref(target)))
+        for title in unresolved:
+            add((s, t.unresolved, lit(title)))
 
-    shared = out.shared.append
-    described: set[str] = set()
-    seen: dict[tuple[str, str], int] = {}
-    for quote in note.quotes:
-        seen_key = (quote.source.name if quote.source else "", quote.text)
-        occurrence = seen.get(seen_key, 0)
-        seen[seen_key] = occurrence + 1
-        d_iri = iris.definition(note, quote, occurrence)
-        d = _N(d_iri)
-        concept = index.get_or_create(quote.term)
-        parts.append(ox.Triple(s, P.has_definition, d))
-        t(ox.Triple(d, P.type, P.Definition))
-        t(ox.Triple(d, P.prov_value, literal(quote.text, quote.lang)))
-        t(ox.Triple(d, P.defines, _N(concept.iri)))
-        t(ox.Triple(d, P.line, ox.Literal(str(quote.line), datatype=XSD_INT)))
-        if quote.is_summary:
-            t(ox.Triple(d, P.is_summary, ox.Literal("true", datatype=XSD_BOOL)))
-        source_iri = page = None
-        if quote.source is not None:
-            source_iri = iris.source(quote.source)
-            src = _N(source_iri)
-            t(ox.Triple(d, P.attributed, src))
-            url = quote.source.url
-            page = page_iri(url) if url else None
-            if source_iri not in described:
-                described.add(source_iri)
-                shared(ox.Triple(src, P.type, P.Source))
-                shared(ox.Triple(src, P.label, ox.Literal(quote.source.name)))
-                host = host_of(url) if url and is_web_url(url) else None
-                if host:
-                    shared(ox.Triple(src, P.host, ox.Literal(host)))
-            if page is not None and url is not None:
-                p = _N(page)
-                t(ox.Triple(d, P.quoted_from, p))
-                if page not in described:
-                    described.add(page)
-                    shared(ox.Triple(p, P.type, P.Page))
-                    shared(ox.Triple(p, P.url, ox.Literal(url, datatype=XSD_ANYURI)))
-                    shared(ox.Triple(p, P.publisher, src))
-            elif url:
-                t(ox.Triple(d, P.cited_url, ox.Literal(url)))
-        out.definitions.append(DefinitionRecord(d_iri, note, quote, concept, source_iri, page))
-    seen_text: dict[str, int] = {}
-    for passage in note.passages:
-        occurrence = seen_text.get(passage.text, 0)
-        seen_text[passage.text] = occurrence + 1
-        p_iri = iris.passage(note.slug, passage.text, occurrence)
-        node = _N(p_iri)
-        parts.append(ox.Triple(s, P.has_passage, node))
-        t(ox.Triple(node, P.type, P.Passage))
-        t(ox.Triple(node, P.prov_value, literal(passage.text, note.lang)))
-        t(ox.Triple(node, P.line, ox.Literal(str(passage.line), datatype=XSD_INT)))
-        out.passages.append((p_iri, passage))
-    out.triples[:0] = parts
-    return out
+        body: list[tuple[str, str, str]] = []
+        sources: list[SourceFact] = []
+        described: set[str] = set()
+        seen: dict[tuple[str, str], int] = {}
+        targets: list[tuple[str, str]] = []
+        """(IRI, Turtle form) of each text mentions are found in, definitions then passages."""
+        for quote in note.quotes:
+            seen_key = (quote.source.name if quote.source else "", quote.text)
+            occurrence = seen.get(seen_key, 0)
+            seen[seen_key] = occurrence + 1
+            d_iri = iris.definition(note, quote, occurrence)
+            d = terms.fresh_iri(d_iri)
+            targets.append((d_iri, d))
+            concept = self._concept(quote.term)
+            add((s, t.has_definition, d))
+            body += [
+                (d, t.type, t.Definition), (d, t.prov_value, lit(quote.text, quote.lang)),
+                (d, t.defines, ref(concept.iri)), (d, t.line, terms.typed(str(quote.line), XSD_INT)),
+            ]
+            if quote.is_summary:
+                body.append((d, t.is_summary, t.true))
+            source_iri = page = None
+            if quote.source is not None:
+                url = quote.source.url
+                web, host = _web_host(url) if url else (False, None)
+                source_iri = self._source(quote.source.name, host)
+                body.append((d, t.attributed, ref(source_iri)))
+                page = _page_iri(url) if web and url else None
+                if source_iri not in described:
+                    described.add(source_iri)
+                    sources.append(SourceFact(source_iri, quote.source.name, host, False))
+                if page is not None and url is not None:
+                    body.append((d, t.quoted_from, terms.fresh_iri(page)))
+                    if page not in described:
+                        described.add(page)
+                        sources.append(SourceFact(page, url, source_iri, True))
+                elif url:
+                    body.append((d, t.cited_url, lit(url)))
+            out.definitions.append(DefinitionRecord(d_iri, note, quote, concept, source_iri, page))
+        seen_text: dict[str, int] = {}
+        for passage in note.passages:
+            occurrence = seen_text.get(passage.text, 0)
+            seen_text[passage.text] = occurrence + 1
+            p_iri = iris.passage(note.slug, passage.text, occurrence)
+            node = terms.fresh_iri(p_iri)
+            targets.append((p_iri, node))
+            add((s, t.has_passage, node))
+            body += [
+                (node, t.type, t.Passage), (node, t.prov_value, lit(passage.text, note.lang)),
+                (node, t.line, terms.typed(str(passage.line), XSD_INT)),
+            ]
+            out.passages.append(p_iri)
+
+        texts = [(q.text, q.code_spans) for q in note.quotes] + [(p.text, p.code_spans) for p in note.passages]
+        texts.append((note.title, ()))
+        targets.append((note_iri, s))
+        mentions, lines, count = self._mentions(out, matcher, texts, targets)
+        triples = head + entries + body + mentions
+        text = statements(triples)
+        if lines:
+            text += "".join(lines)
+        return RenderedNote(out, text.encode("utf-8"), len(triples) - len(mentions) + count, sources)
+
+    def _mentions(self, out: NoteMapping, matcher: MentionMatcher,
+                  texts: list[tuple[str, tuple[tuple[int, int], ...]]],
+                  targets: list[tuple[str, str]]) -> tuple[list[tuple[str, str, str]], list[str], int]:
+        """Each mention as ``<target#char=start,end> oa:hasBody concept ; oa:hasTarget target``, after
+        one ``mg:mentions`` shortcut per definition and concept.
+
+        Returns the shortcut triples, the mention statements as finished Turtle, and the number of
+        triples in both. Each mention's fragment IRI is a subject of its own, so its two triples
+        make one statement. Where that is not plainly so (a target that already has a fragment, the
+        same span twice), the mentions come back as triples for ``statements`` to group instead.
+        """
+        t, ref = self.t, self.terms.iri
+        shortcuts: list[tuple[str, str, str]] = []
+        found: list[tuple[str, str, list[tuple[int, int, str]]]] = []
+        definitions = len(out.definitions)
+        everything: dict[str, None] = {}
+        plain = True
+        last = len(texts) - 1
+        for position, ((text, code_spans), (target, target_ttl)) in enumerate(zip(texts, targets, strict=True)):
+            hits = [(h.start, h.end, h.concept) for h in matcher.find(text, code_spans)]
+            if position < last:
+                out.spans.append(array("i", [x for start, end, _c in hits for x in (start, end)]))
+            if not hits:
+                continue
+            found.append((target, target_ttl, hits))
+            mentioned = dict.fromkeys(concept for _s, _e, concept in hits)
+            everything.update(mentioned)
+            if position < definitions:
+                out.definitions[position].mentioned = tuple(mentioned)
+                shortcuts += [(target_ttl, t.mentions, ref(c)) for c in mentioned]
+            plain = plain and target_ttl[0] == "<" and "#" not in target and len({h[:2] for h in hits}) == len(hits)
+        out.mentioned = tuple(everything)
+        out.mentions = count = sum(len(hits) for _t, _tt, hits in found)
+        if plain:
+            middles = self._middles
+            lines = []
+            for _target, target_ttl, hits in found:
+                stem, tail = target_ttl[:-1], f"{target_ttl} .\n"
+                for start, end, concept in hits:
+                    middle = middles.get(concept)
+                    if middle is None:
+                        middle = middles[concept] = f"> {t.body} {ref(concept)} ;\n\t{t.target} "
+                    lines.append(f"{stem}#char={start},{end}{middle}{tail}")
+            return shortcuts, lines, len(shortcuts) + 2 * count
+        triples = list(shortcuts)
+        for target, target_ttl, hits in found:
+            for start, end, concept in hits:
+                node = ref(f"{target}#char={start},{end}")
+                triples += [(node, t.body, ref(concept)), (node, t.target, target_ttl)]
+        return triples, [], len(triples)
 
 
-def mention_triples(mentions: Iterable[MentionRecord]) -> list[ox.Triple]:
-    """Each mention as ``<target#char=start,end> oa:hasBody concept ; oa:hasTarget target``, plus one
-    ``mg:mentions`` shortcut per definition and concept."""
-    triples: list[ox.Triple] = []
-    shortcuts: list[ox.Triple] = []
-    seen: set[tuple[str, str]] = set()
-    nodes: dict[str, ox.NamedNode] = {}
-    for m in mentions:
-        target = nodes.get(m.target)
-        if target is None:
-            target = nodes[m.target] = _N(m.target)
-        concept = nodes.get(m.concept)
-        if concept is None:
-            concept = nodes[m.concept] = _N(m.concept)
-        node = _N(f"{m.target}#char={m.start},{m.end}")
-        triples.append(ox.Triple(node, P.body, concept))
-        triples.append(ox.Triple(node, P.target, target))
-        if m.target_kind == "definition" and (m.target, m.concept) not in seen:
-            seen.add((m.target, m.concept))
-            shortcuts.append(ox.Triple(target, P.mentions, concept))
-    return shortcuts + triples
+def source_statements(facts: Iterable[SourceFact], terms: Terms) -> tuple[bytes, int]:
+    """The sources graph: every source and page the notes describe, each triple once, sorted as
+    ``rdf.canonical`` sorts. Returns the Turtle body and its number of triples."""
+    t = _T(terms)
+    type_p, label_p, host_p, url_p, publisher_p = (
+        (f"<{p}>", terms.predicate(p)) for p in (P.type, P.label, P.host, P.url, P.publisher))
+    source_o, page_o = ((f"<{c}>", terms.iri(c)) for c in (P.Source, P.Page))
+    subjects: Subjects = {}
+    for fact in set(facts):
+        s_nt = f"<{fact.iri}>"
+        found = subjects.get(s_nt)
+        if found is None:
+            found = subjects[s_nt] = (terms.fresh_iri(fact.iri), set())
+        pairs = found[1]
+        if fact.is_page:
+            pairs.add((type_p[0], page_o[0], t.type, page_o[1]))
+            pairs.add((url_p[0], terms.nt_literal(fact.label, datatype=XSD_ANYURI), url_p[1],
+                       terms.typed(fact.label, XSD_ANYURI)))
+            if fact.other is not None:
+                pairs.add((publisher_p[0], f"<{fact.other}>", publisher_p[1], terms.iri(fact.other)))
+        else:
+            pairs.add((type_p[0], source_o[0], t.type, source_o[1]))
+            pairs.add((label_p[0], terms.nt_literal(fact.label), label_p[1], terms.literal(fact.label)))
+            if fact.other:
+                pairs.add((host_p[0], terms.nt_literal(fact.other), host_p[1], terms.literal(fact.other)))
+    return subject_statements(subjects), count_triples(subjects)
 
 
-def concept_triples(index: ConceptIndex, scheme_title: str = "Concepts from the notes") -> list[ox.Triple]:
-    """The concept scheme: vocabulary concepts and the concepts the notes add."""
-    triples: list[ox.Triple] = []
-    t = triples.append
-    note_scheme = _N(index.scheme)
-    t(ox.Triple(note_scheme, P.type, P.ConceptScheme))
-    t(ox.Triple(note_scheme, P.title, ox.Literal(scheme_title, language="en")))
+def concept_statements(index: ConceptIndex, terms: Terms,
+                       scheme_title: str = "Concepts from the notes") -> tuple[bytes, int]:
+    """The concept scheme: vocabulary concepts and the concepts the notes add, each triple once,
+    sorted as ``rdf.canonical`` sorts. Returns the Turtle body and its number of triples."""
+    subjects: Subjects = {}
+    predicates: dict[str, tuple[str, str]] = {}
+
+    def pairs_of(s: str) -> set[tuple[str, str, str, str]]:
+        found = subjects.get(f"<{s}>")
+        if found is None:
+            found = subjects[f"<{s}>"] = (terms.iri(s), set())
+        return found[1]
+
+    def predicate(p: str) -> tuple[str, str]:
+        found = predicates.get(p)
+        if found is None:
+            found = predicates[p] = (f"<{p}>", terms.predicate(p))
+        return found
+
+    def iri_triple(s: str, p: str, o: str) -> None:
+        p_nt, p_ttl = predicate(p)
+        pairs_of(s).add((p_nt, f"<{o}>", p_ttl, terms.iri(o)))
+
+    def literal_triple(s: str, p: str, text: str, lang: str | None) -> None:
+        p_nt, p_ttl = predicate(p)
+        pairs_of(s).add((p_nt, terms.nt_literal(text, lang), p_ttl, terms.literal(text, lang)))
+
+    iri_triple(index.scheme, P.type, P.ConceptScheme)
+    literal_triple(index.scheme, P.title, scheme_title, "en")
     schemes: set[str] = set()
     for concept in index.concepts.values():
-        c = _N(concept.iri)
-        t(ox.Triple(c, P.type, P.Concept))
-        t(ox.Triple(c, P.pref, literal(concept.pref_label, concept.lang)))
+        c = concept.iri
+        iri_triple(c, P.type, P.Concept)
+        literal_triple(c, P.pref, concept.pref_label, concept.lang)
         for label in concept.alt_labels:
-            t(ox.Triple(c, P.alt, literal(label, concept.lang if concept.from_vocabulary else None)))
+            literal_triple(c, P.alt, label, concept.lang if concept.from_vocabulary else None)
         for label in concept.hidden_labels:
-            t(ox.Triple(c, P.hidden, literal(label, concept.lang)))
+            literal_triple(c, P.hidden, label, concept.lang)
         scheme = concept.scheme or index.scheme
         schemes.add(scheme)
-        t(ox.Triple(c, P.in_scheme, _N(scheme)))
+        iri_triple(c, P.in_scheme, scheme)
         for other in concept.broader:
-            t(ox.Triple(c, P.broader, _N(other)))
+            iri_triple(c, P.broader, other)
         for other in concept.related:
-            t(ox.Triple(c, P.related, _N(other)))
+            iri_triple(c, P.related, other)
         if concept.definition:
-            t(ox.Triple(c, P.skos_definition, literal(concept.definition, concept.lang)))
+            literal_triple(c, P.skos_definition, concept.definition, concept.lang)
     for scheme in sorted(schemes - {index.scheme}):
-        t(ox.Triple(_N(scheme), P.type, P.ConceptScheme))
-    return triples
+        iri_triple(scheme, P.type, P.ConceptScheme)
+    return subject_statements(subjects), count_triples(subjects)

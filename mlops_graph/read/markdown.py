@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, Literal, cast
 
 import pyromark
@@ -71,13 +72,38 @@ def _link_kind(link_type: Any) -> str:
     return str(link_type).lower()
 
 
+_KINDS: dict[str, BlockKind] = {
+    "Heading": "heading", "Paragraph": "paragraph", "BlockQuote": "quote", "List": "list",
+    "CodeBlock": "code", "HtmlBlock": "html",
+}
+_OPAQUE = frozenset({"CodeBlock", "HtmlBlock", "MetadataBlock"})
+_FLUSH_AT_START = frozenset({
+    "Paragraph", "Heading", "Item", "BlockQuote", "List", "TableCell", "TableHead", "TableRow", "FootnoteDefinition",
+    "DefinitionListTitle", "DefinitionListDefinition",
+})
+_FLUSH_AT_END = frozenset({
+    "Paragraph", "Heading", "Item", "BlockQuote", "TableCell", "FootnoteDefinition", "DefinitionListTitle",
+    "DefinitionListDefinition",
+})
+_TEXTUAL = frozenset({"Text", "InlineHtml", "InlineMath", "DisplayMath", "Html"})
+
+
+def _newlines(raw: bytes) -> list[int]:
+    """Byte offsets of the line feeds in ``raw``."""
+    if b"\n" not in raw:
+        return []
+    lengths = accumulate(map(len, raw.split(b"\n")[:-1]))
+    return [length + i for i, length in enumerate(lengths)]
+
+
 def parse_blocks(body: str, first_line: int = 1) -> list[Block]:
     """Parse ``body`` (which starts at line ``first_line`` of its file) into top-level blocks."""
-    raw = body.encode("utf-8")
-    newlines = [i for i, b in enumerate(raw) if b == 0x0A] if b"\n" in raw else []
+    newlines = _newlines(body.encode("utf-8"))
+
+    line_at = bisect.bisect_left
 
     def line_of(offset: int) -> int:
-        return first_line + bisect.bisect_left(newlines, offset)
+        return first_line + line_at(newlines, offset)
 
     blocks: list[Block] = []
     depth = 0
@@ -85,78 +111,89 @@ def parse_blocks(body: str, first_line: int = 1) -> list[Block]:
     inline: _InlineBuilder | None = None
     skip_text = 0
 
-    def flush() -> None:
-        nonlocal inline
-        if inline is not None and current is not None:
-            built = inline.build()
-            if built.text.strip() or built.links:
-                current.parts.append(built)
-        inline = None
-
-    def ensure_inline(offset: int) -> _InlineBuilder:
-        nonlocal inline
-        if inline is None:
-            inline = _InlineBuilder(line_of(offset))
-        return inline
-
     events = cast(Iterator[tuple[Any, Any]], pyromark.events_with_range(body, options=_OPTIONS, merge_text=True))
     for event, span in events:
-        start = span["start"]
-        if isinstance(event, dict) and "Start" in event:
-            tag = event["Start"]
-            name = tag if isinstance(tag, str) else next(iter(tag))
+        if type(event) is str:
+            if skip_text or current is None:
+                continue
+            if event == "SoftBreak" or event == "HardBreak":
+                if inline is None:
+                    inline = _InlineBuilder(line_of(span["start"]))
+                text = " " if event == "SoftBreak" else "\n"
+                inline.chunks.append(text)
+                inline.length += 1
+            continue
+        if type(event) is not dict:
+            continue
+        ((key, value),) = event.items()
+        if key == "Text":
+            if skip_text or current is None:
+                continue
+            if inline is None:
+                inline = _InlineBuilder(first_line + line_at(newlines, span["start"]))
+            text = value if type(value) is str else str(value)
+            inline.chunks.append(text)
+            inline.length += len(text)
+        elif key == "Start":
+            name = value if isinstance(value, str) else next(iter(value))
             if depth == 0:
-                kind: BlockKind = {
-                    "Heading": "heading", "Paragraph": "paragraph", "BlockQuote": "quote", "List": "list",
-                    "CodeBlock": "code", "HtmlBlock": "html",
-                }.get(name, "other")  # type: ignore[assignment]
-                level = int(tag["Heading"]["level"][1:]) if name == "Heading" else 0
-                current = Block(kind, line_of(start), level)
+                level = int(value["Heading"]["level"][1:]) if name == "Heading" else 0
+                current = Block(_KINDS.get(name, "other"), line_of(span["start"]), level)
                 blocks.append(current)
             depth += 1
-            if name in ("CodeBlock", "HtmlBlock", "MetadataBlock"):
+            if name in _OPAQUE:
                 skip_text += 1
-            elif name in ("Paragraph", "Heading", "Item", "BlockQuote", "List", "TableCell", "TableHead",
-                          "TableRow", "FootnoteDefinition", "DefinitionListTitle", "DefinitionListDefinition"):
-                flush()
+            elif name in _FLUSH_AT_START:
+                if inline is not None:
+                    _close(inline, current)
+                    inline = None
             elif name == "Link" or name == "Image":
-                builder = ensure_inline(start)
-                link = tag[name]
+                if inline is None:
+                    inline = _InlineBuilder(line_of(span["start"]))
+                link = value[name]
                 destination = str(link.get("dest_url", ""))
-                builder.open_links.append((builder.length, destination, _link_kind(link.get("link_type"))))
-        elif isinstance(event, dict) and "End" in event:
-            tag = event["End"]
-            name = tag if isinstance(tag, str) else next(iter(tag))
+                inline.open_links.append((inline.length, destination, _link_kind(link.get("link_type"))))
+        elif key == "End":
+            name = value if isinstance(value, str) else next(iter(value))
             depth -= 1
-            if name in ("CodeBlock", "HtmlBlock", "MetadataBlock"):
+            if name in _OPAQUE:
                 skip_text -= 1
-            elif name in ("Link", "Image") and inline is not None and inline.open_links:
+            elif (name == "Link" or name == "Image") and inline is not None and inline.open_links:
                 begin, url, kind_name = inline.open_links.pop()
                 text = "".join(inline.chunks)[begin:]
                 inline.links.append(LinkSpan(text, url, begin, inline.length, kind_name))
-            elif name in ("Paragraph", "Heading", "Item", "BlockQuote", "TableCell", "FootnoteDefinition",
-                          "DefinitionListTitle", "DefinitionListDefinition"):
-                flush()
+            elif name in _FLUSH_AT_END and inline is not None:
+                _close(inline, current)
+                inline = None
             if depth == 0:
-                flush()
+                if inline is not None:
+                    _close(inline, current)
+                    inline = None
                 current = None
         elif skip_text or current is None:
             continue
-        elif isinstance(event, dict):
-            key = next(iter(event))
-            value = event[key]
-            if key in ("Text", "InlineHtml", "InlineMath", "DisplayMath", "Html"):
-                ensure_inline(start).add(str(value))
-            elif key == "Code":
-                builder = ensure_inline(start)
-                begin = builder.length
-                builder.add(str(value))
-                builder.code.append((begin, builder.length))
-            elif key == "TaskListMarker":
-                ensure_inline(start).add("[x] " if value else "[ ] ")
-        elif event == "SoftBreak":
-            ensure_inline(start).add(" ")
-        elif event == "HardBreak":
-            ensure_inline(start).add("\n")
-    flush()
+        elif key in _TEXTUAL:
+            if inline is None:
+                inline = _InlineBuilder(line_of(span["start"]))
+            inline.add(str(value))
+        elif key == "Code":
+            if inline is None:
+                inline = _InlineBuilder(line_of(span["start"]))
+            begin = inline.length
+            inline.add(str(value))
+            inline.code.append((begin, inline.length))
+        elif key == "TaskListMarker":
+            if inline is None:
+                inline = _InlineBuilder(line_of(span["start"]))
+            inline.add("[x] " if value else "[ ] ")
+    if inline is not None:
+        _close(inline, current)
     return blocks
+
+
+def _close(inline: _InlineBuilder, block: Block | None) -> None:
+    """Add the finished inline text to its block, unless it is blank (and holds no link)."""
+    if block is not None:
+        built = inline.build()
+        if built.text.strip() or built.links:
+            block.parts.append(built)
