@@ -129,11 +129,15 @@ def _unique_slugs(notes: list[Note]) -> list[Note]:
     from mlops_graph.graph.iris import _digest
 
     counts = Counter(n.slug for n in notes)
+    kept: set[str] = set()
     out = []
     for note in notes:
         if counts[note.slug] > 1:
-            clean = note.path.rsplit(".", 1)[0] == note.slug
-            if not clean:
+            # The first note (by path) whose path already is its slug keeps it; the others get a suffix.
+            clean = note.path.rsplit(".", 1)[0] == note.slug and note.slug not in kept
+            if clean:
+                kept.add(note.slug)
+            else:
                 note = replace(note, slug=f"{note.slug}-{_digest(note.path, size=8)}")
         out.append(note)
     return out

@@ -166,13 +166,9 @@ _NEEDLES = {
     "shape",
     [
         "paragraphs",
-        pytest.param("one-paragraph", marks=pytest.mark.xfail(strict=True, reason=(
-            "quadratic: MentionMatcher._hits counts the spaces before every hit from the start of the "
-            "text (joined.count(' ', 0, last - length)), and suggest() tests every phrase hit against "
-            "every mention span; 100k mentions in one passage do not finish"))),
+        "one-paragraph",
         "list",
-        pytest.param("blockquote", marks=pytest.mark.xfail(strict=True, reason=(
-            "quadratic, as for one-paragraph: the 100k-line quote is one definition"))),
+        "blockquote",
     ],
 )
 def test_a_note_of_100k_lines_is_exported_in_bounded_memory(tmp_path: Path, shape: str) -> None:
@@ -459,9 +455,6 @@ def test_colliding_slugs_keep_both_notes(tmp_path: Path) -> None:
         assert f"Text of {name}.".encode() in result.files["graph.ttl"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline._unique_slugs lets every note whose path without suffix equals the slug keep it, so "
-    "a-b.md and a-b.markdown share one IRI and one notes/a-b.ttl"))
 def test_notes_differing_only_in_suffix_keep_distinct_slugs(tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     write(notes / "a-b.md", "# One\n\nText one.\n")
@@ -518,10 +511,6 @@ def test_yaml_alias_bombs_cost_nothing(tmp_path: Path, key: str) -> None:
         assert any(m.startswith(("list.md:", "mapping.md:")) and key in m for m in report["problems"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "extract/notes.py keeps every scalar front matter key (up to 10,000 characters each) with no "
-    "limit on their number or total: one long anchored string aliased by many keys multiplies "
-    "(a 219 KB note: ~700 MB of memory, 200 MB in each of graph.ttl, graph.trig and the note's file)"))
 def test_an_aliased_long_string_is_not_multiplied(tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     anchor = "x" * 10_000

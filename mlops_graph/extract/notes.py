@@ -19,6 +19,7 @@ from mlops_graph.read.markdown import Block, Inline, parse_blocks
 KNOWN_KEYS = ("title", "date", "notetype", "author", "aliases", "tags", "lang", "language")
 MAX_LIST_ITEMS = 200
 MAX_SCALAR_CHARS = 10_000
+MAX_EXTRA_KEYS = 1_000
 
 _INLINE_TAG = re.compile(r"(?<![\w&#/\\])#(?P<tag>[^\W\d_][\w/-]*[\w])", re.UNICODE)
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$")
@@ -146,8 +147,11 @@ class _NoteReader:
                     lang = raw.lower()
                 else:
                     self.problem(lines.get(key), f"{key} {raw!r} is not a language tag such as 'en' or 'pt-BR'")
-        extra = []
+        extra: list[tuple[str, str]] = []
         structured: list[str] = []
+        # YAML aliases can repeat one long value under many keys: what is kept never exceeds the
+        # note's own length, nor MAX_EXTRA_KEYS keys.
+        budget = len(text)
         for key, value in values.items():
             if key in KNOWN_KEYS:
                 continue
@@ -155,8 +159,14 @@ class _NoteReader:
                 structured.append(key)
                 continue
             kept = self.scalar(key, value, lines.get(key))
-            if kept is not None:
-                extra.append((key, kept))
+            if kept is None:
+                continue
+            budget -= len(key) + len(kept)
+            if budget < 0 or len(extra) >= MAX_EXTRA_KEYS:
+                self.problem(lines.get(key), f"front matter has more metadata than the note's own text "
+                             f"(YAML aliases?); keys from {key!r} on are not kept")
+                break
+            extra.append((key, kept))
         if structured:
             names = ", ".join(repr(k) for k in structured[:10]) + (", …" if len(structured) > 10 else "")
             self.problem(
