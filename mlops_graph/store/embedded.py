@@ -94,6 +94,17 @@ class Result:
     raw: dict[str, bytes]
     """W3C serialisations by format name: ``json``, ``csv``, ``tsv``."""
 
+    @classmethod
+    def from_raw(cls, raw: dict[str, bytes]) -> Result:
+        """Columns and rows (values as text) read from the SPARQL JSON results in ``raw``."""
+        parsed = json.loads(raw["json"])
+        columns = tuple(parsed["head"]["vars"])
+        rows = tuple(
+            tuple(binding[c]["value"] if c in binding else None for c in columns)
+            for binding in parsed["results"]["bindings"]
+        )
+        return cls(columns, rows, raw)
+
 
 def run_query(store: ox.Store, query: NamedQuery, params: dict[str, str] | None = None,
               base_iri: str | None = None) -> Result:
@@ -122,13 +133,7 @@ def run_query(store: ox.Store, query: NamedQuery, params: dict[str, str] | None 
         data = solutions.serialize(format=fmt)
         assert data is not None
         raw[name] = data
-    parsed = json.loads(raw["json"])
-    columns = tuple(parsed["head"]["vars"])
-    rows = tuple(
-        tuple(binding[c]["value"] if c in binding else None for c in columns)
-        for binding in parsed["results"]["bindings"]
-    )
-    return Result(columns, rows, raw)
+    return Result.from_raw(raw)
 
 
 def format_result(result: Result, fmt: str, *, width: int = 60, base_iri: str | None = None) -> str:

@@ -32,7 +32,6 @@ error, never a silently shorter table.
 from __future__ import annotations
 
 import base64
-import json
 import re
 import urllib.error
 import urllib.parse
@@ -204,13 +203,7 @@ def run_select(
         data = solutions.serialize(format=fmt)
         assert data is not None
         raw[fmt_name] = data
-    parsed = json.loads(raw["json"])
-    columns = tuple(parsed["head"]["vars"])
-    rows = tuple(
-        tuple(binding[c]["value"] if c in binding else None for c in columns)
-        for binding in parsed["results"]["bindings"]
-    )
-    return Result(columns, rows, raw)
+    return Result.from_raw(raw)
 
 
 def data_graphs(
