@@ -7,9 +7,11 @@ date; the only version it names is its own.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import logging
 import os
+import pickle
 import sys
 import tempfile
 import types
@@ -69,6 +71,29 @@ def _ontpub_class() -> Any:
     return OntPub
 
 
+def _pylode_cache() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("pylode")
+    assert spec is not None and spec.origin is not None
+    return Path(spec.origin).parent / "rdf" / "refs.pickle"
+
+
+@contextlib.contextmanager
+def _pylode_cache_lock() -> Iterator[None]:
+    """pyLODE caches the ontologies it builds on in a pickle inside its own package, written without
+    care for other processes: one process at a time may create or read it."""
+    import fcntl
+
+    path = Path(tempfile.gettempdir()) / "mlops-graph-pylode.lock"
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def render_ontology_docs(ontology: Path = ONTOLOGY_FILE) -> str:
     """The HTML page documenting ``ontology`` (Turtle; by default the shipped ``mlops-graph.ttl``)."""
     import rdflib
@@ -80,10 +105,15 @@ def render_ontology_docs(ontology: Path = ONTOLOGY_FILE) -> str:
         raise ConfigError(f"{ontology}: cannot be read: {exc.strerror or exc}") from exc
     except Exception as exc:  # rdflib raises parser-specific exception types
         raise ConfigError(f"{ontology}: not readable as Turtle: {exc}") from exc
-    with _root_logger_kept():
+    with _root_logger_kept(), _pylode_cache_lock():
         ontpub = _ontpub_class()
         try:
-            page = ontpub(ontology=graph, sort_subjects=True).make_html()
+            try:
+                page = ontpub(ontology=graph, sort_subjects=True).make_html()
+            except (EOFError, pickle.UnpicklingError):
+                # A cache left half-written by a process that died: drop it and let pyLODE remake it.
+                _pylode_cache().unlink(missing_ok=True)
+                page = ontpub(ontology=graph, sort_subjects=True).make_html()
         except Exception as exc:  # pyLODE raises its own exception types
             raise ConfigError(f"{ontology}: pyLODE cannot document it: {type(exc).__name__}: {exc}") from exc
     text = str(page).replace("\r\n", "\n")
