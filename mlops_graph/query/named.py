@@ -49,6 +49,16 @@ def named_queries() -> dict[str, NamedQuery]:
     return found
 
 
+def check_parameters(query: NamedQuery, params: dict[str, str]) -> None:
+    """Raise ``QueryError`` unless ``params`` binds exactly the query's declared parameters."""
+    missing = [p for p in query.parameters if p not in params]
+    if missing:
+        raise QueryError(f"query {query.name!r} needs {', '.join(missing)}")
+    unknown = sorted(set(params) - set(query.parameters))
+    if unknown:
+        raise QueryError(f"query {query.name!r} takes no parameter {', '.join(unknown)}")
+
+
 def resolve_query(spec: str) -> NamedQuery:
     """A query by name, by ``.rq`` path, or inline SPARQL text."""
     queries = named_queries()

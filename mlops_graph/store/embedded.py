@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from mlops_graph.config import QUERY_FORMATS
 from mlops_graph.errors import QueryError, StoreError
 from mlops_graph.graph.namespaces import prefixes
-from mlops_graph.query.named import NamedQuery
+from mlops_graph.query.named import NamedQuery, check_parameters
 
 STORE_DIR = "store"
 _DIGEST_FILE = "source.sha256"
@@ -110,12 +110,7 @@ def run_query(store: ox.Store, query: NamedQuery, params: dict[str, str] | None 
               base_iri: str | None = None) -> Result:
     """Run a SELECT query over the union of all graphs. Parameters are bound as literals."""
     params = params or {}
-    missing = [p for p in query.parameters if p not in params]
-    if missing:
-        raise QueryError(f"query {query.name!r} needs {', '.join(missing)}")
-    unknown = sorted(set(params) - set(query.parameters))
-    if unknown:
-        raise QueryError(f"query {query.name!r} takes no parameter {', '.join(unknown)}")
+    check_parameters(query, params)
     substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
         ox.Variable(k): ox.Literal(v) for k, v in params.items()
     }

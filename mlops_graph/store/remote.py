@@ -44,7 +44,7 @@ import pyoxigraph as ox
 
 from mlops_graph.errors import QueryError, StoreError
 from mlops_graph.graph.namespaces import sparql_prologue
-from mlops_graph.query.named import NamedQuery
+from mlops_graph.query.named import NamedQuery, check_parameters
 from mlops_graph.store.embedded import Result
 from mlops_graph.store.graphs import ontology_graph_iri
 from mlops_graph.store.push import CONTAINS_GRAPH, _DigestAuthHandler, _excerpt, _secret_forms
@@ -159,12 +159,7 @@ def run_query(
     cannot be reached or refuses the credentials.
     """
     params = dict(params or {})
-    missing = [p for p in query.parameters if p not in params]
-    if missing:
-        raise QueryError(f"query {query.name!r} needs {', '.join(missing)}")
-    unknown = sorted(set(params) - set(query.parameters))
-    if unknown:
-        raise QueryError(f"query {query.name!r} takes no parameter {', '.join(unknown)}")
+    check_parameters(query, params)
     text = sparql_prologue(base_iri or "") + bind_parameters(query.text, params)
     try:
         checked = ox.Store().query(text)
