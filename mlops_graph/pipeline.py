@@ -22,7 +22,7 @@ from mlops_graph.extract.mentions import MentionMatcher
 from mlops_graph.extract.notes import read_note
 from mlops_graph.extract.suggest import suggest, suggestions_csv
 from mlops_graph.graph.iris import Iris
-from mlops_graph.graph.mapping import Mapper, NoteMapping, SourceFact, concept_statements, source_statements
+from mlops_graph.graph.mapping import Mapper, NoteMapping, SourceFact, concept_triples, source_triples
 from mlops_graph.graph.namespaces import prefixes
 from mlops_graph.graph.network import to_networkx
 from mlops_graph.model import Note, Problem
@@ -257,8 +257,8 @@ def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progr
     iris = Iris(settings.base_iri)
     pfx = prefixes(settings.base_iri)
     matcher = MentionMatcher(index.concepts.values())
-    mapper = Mapper(iris, index, _link_targets(notes, iris), pfx)
-    rendered, store = render_notes(notes, NoteContext(mapper, matcher), workers)
+    mapper = Mapper(iris, index, _link_targets(notes, iris))
+    rendered, store = render_notes(notes, NoteContext(mapper, matcher, pfx), workers)
     del matcher
 
     bodies: dict[str, Body] = {}
@@ -296,9 +296,11 @@ def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_co
             page: Background | None) -> BuildResult:
     """The whole-corpus steps, once every note is rendered."""
     iris = mapper.iris
-    bodies[iris.sources_graph], sources = source_statements(facts, mapper.terms)
-    bodies[iris.concepts_graph], concepts = concept_statements(index, mapper.terms)
-    triple_count += sources + concepts
+    pfx = prefixes(index.base_iri)
+    for graph, triples in ((iris.sources_graph, source_triples(facts)), (iris.concepts_graph, concept_triples(index))):
+        unique = rdf.canonical(triples)
+        bodies[graph] = rdf.turtle_body(unique, pfx)
+        triple_count += len(unique)
 
     summary = Summary(
         files=file_count,
@@ -322,7 +324,7 @@ def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_co
     other["suggested-concepts.csv"] = suggestions_csv(suggest(texts, index, covered))
     if page is not None:
         other["graph.html"] = page.result()
-    files = OutputFiles(rdf.header(mapper.terms.prefixes), bodies, note_files, other, store)
+    files = OutputFiles(rdf.header(pfx), bodies, note_files, other, store)
     return BuildResult(files, notes, mappings, index, problems, summary)
 
 

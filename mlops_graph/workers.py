@@ -21,8 +21,9 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from mlops_graph.config import Settings
+from mlops_graph.export import rdf
 from mlops_graph.extract.mentions import MentionMatcher
-from mlops_graph.graph.mapping import DefinitionRecord, Mapper, NoteMapping, RenderedNote, SourceFact
+from mlops_graph.graph.mapping import DefinitionRecord, Mapper, NoteMapping, SourceFact
 from mlops_graph.model import Note, Passage, Problem, Quote, SourceRef, WikiLink
 from mlops_graph.read.files import NoteFile
 
@@ -119,6 +120,16 @@ def join_bodies(parts: Sequence[Body], store: BodyStore | None) -> bytes:
 class NoteContext:
     mapper: Mapper
     matcher: MentionMatcher
+    prefixes: dict[str, str]
+
+
+@dataclass(slots=True)
+class RenderedNote:
+    mapping: NoteMapping
+    body: bytes
+    """The note's graph as Turtle statements (no prefix lines), written by pyoxigraph."""
+    triples: int
+    sources: list[SourceFact]
 
 
 # What a worker sends back for one note: body, triple count, source facts as tuples, per definition
@@ -136,7 +147,9 @@ _SLOT = -1
 
 
 def _render(note: Note, ctx: NoteContext) -> RenderedNote:
-    return ctx.mapper.render(note, ctx.matcher)
+    mapped = ctx.mapper.render(note, ctx.matcher)
+    body = rdf.turtle_body(mapped.triples, ctx.prefixes)
+    return RenderedNote(mapped.mapping, body, len(mapped.triples), mapped.sources)
 
 
 def _claim_slot(counter: Any) -> None:

@@ -1,10 +1,10 @@
-"""The RDF mapping: notes, definitions, sources, pages and concepts as Turtle statements.
+"""The RDF mapping: notes, definitions, sources, pages and concepts as pyoxigraph triples.
 
 Each note maps to the triples of its own named graph. The sources and cited pages, which notes share,
 form one graph, and the concept scheme another, so that no triple stands in two graphs.
 
-Triples are made as their Turtle text (see ``export.rdf.Terms``), never as RDF term objects: a
-10,000-note corpus has millions of them, and the text is all the output needs.
+A 10,000-note corpus has millions of triples, so they are made as pyoxigraph terms (Rust objects,
+several times cheaper than rdflib's), and nodes that many triples share are made once.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from mlops_graph.export.rdf import Subjects, Terms, count_triples, plain_iri, statements, subject_statements
 from mlops_graph.extract.concepts import Concept, ConceptIndex, tag_label
 from mlops_graph.extract.mentions import MentionMatcher
 from mlops_graph.extract.urls import WEB_SCHEMES, iri_safe, is_web_url
@@ -25,74 +24,62 @@ from mlops_graph.graph.iris import Iris
 from mlops_graph.graph.namespaces import DCTERMS, MG, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from mlops_graph.model import Note, Quote
 
-XSD_DATE = XSD + "date"
-XSD_INT = XSD + "integer"
-XSD_BOOL = XSD + "boolean"
-XSD_ANYURI = XSD + "anyURI"
-
 
 class P:
-    """Predicates and classes (IRIs)."""
+    """Predicates and classes, as pyoxigraph nodes made once."""
 
-    type = RDF + "type"
-    title = DCTERMS + "title"
-    created = DCTERMS + "created"
-    subject = DCTERMS + "subject"
-    publisher = DCTERMS + "publisher"
-    note_type = MG + "noteType"
-    file = MG + "file"
-    author_name = MG + "authorName"
-    alias = MG + "alias"
-    tag = MG + "tag"
-    links_to = MG + "linksTo"
-    unresolved = MG + "unresolvedLink"
-    has_definition = MG + "hasDefinition"
-    metadata = MG + "metadata"
-    key = MG + "key"
-    value = RDF + "value"
-    defines = MG + "defines"
-    cited_url = MG + "citedUrl"
-    line = MG + "line"
-    is_summary = MG + "isSummary"
-    mentions = MG + "mentions"
-    host = MG + "host"
-    about = SCHEMA + "about"
-    url = SCHEMA + "url"
-    prov_value = PROV + "value"
-    attributed = PROV + "wasAttributedTo"
-    quoted_from = PROV + "wasQuotedFrom"
-    label = RDFS + "label"
-    pref = SKOS + "prefLabel"
-    alt = SKOS + "altLabel"
-    hidden = SKOS + "hiddenLabel"
-    in_scheme = SKOS + "inScheme"
-    broader = SKOS + "broader"
-    related = SKOS + "related"
-    skos_definition = SKOS + "definition"
-    body = OA + "hasBody"
-    target = OA + "hasTarget"
-    has_passage = MG + "hasPassage"
-    Note = MG + "Note"
-    Definition = MG + "Definition"
-    Source = MG + "Source"
-    Page = MG + "Page"
-    Passage = MG + "Passage"
-    MetadataEntry = MG + "MetadataEntry"
-    Concept = SKOS + "Concept"
-    ConceptScheme = SKOS + "ConceptScheme"
+    type = ox.NamedNode(RDF + "type")
+    title = ox.NamedNode(DCTERMS + "title")
+    created = ox.NamedNode(DCTERMS + "created")
+    subject = ox.NamedNode(DCTERMS + "subject")
+    publisher = ox.NamedNode(DCTERMS + "publisher")
+    note_type = ox.NamedNode(MG + "noteType")
+    file = ox.NamedNode(MG + "file")
+    author_name = ox.NamedNode(MG + "authorName")
+    alias = ox.NamedNode(MG + "alias")
+    tag = ox.NamedNode(MG + "tag")
+    links_to = ox.NamedNode(MG + "linksTo")
+    unresolved = ox.NamedNode(MG + "unresolvedLink")
+    has_definition = ox.NamedNode(MG + "hasDefinition")
+    metadata = ox.NamedNode(MG + "metadata")
+    key = ox.NamedNode(MG + "key")
+    value = ox.NamedNode(RDF + "value")
+    defines = ox.NamedNode(MG + "defines")
+    cited_url = ox.NamedNode(MG + "citedUrl")
+    line = ox.NamedNode(MG + "line")
+    is_summary = ox.NamedNode(MG + "isSummary")
+    mentions = ox.NamedNode(MG + "mentions")
+    host = ox.NamedNode(MG + "host")
+    about = ox.NamedNode(SCHEMA + "about")
+    url = ox.NamedNode(SCHEMA + "url")
+    prov_value = ox.NamedNode(PROV + "value")
+    attributed = ox.NamedNode(PROV + "wasAttributedTo")
+    quoted_from = ox.NamedNode(PROV + "wasQuotedFrom")
+    label = ox.NamedNode(RDFS + "label")
+    pref = ox.NamedNode(SKOS + "prefLabel")
+    alt = ox.NamedNode(SKOS + "altLabel")
+    hidden = ox.NamedNode(SKOS + "hiddenLabel")
+    in_scheme = ox.NamedNode(SKOS + "inScheme")
+    broader = ox.NamedNode(SKOS + "broader")
+    related = ox.NamedNode(SKOS + "related")
+    skos_definition = ox.NamedNode(SKOS + "definition")
+    body = ox.NamedNode(OA + "hasBody")
+    target = ox.NamedNode(OA + "hasTarget")
+    has_passage = ox.NamedNode(MG + "hasPassage")
+    Note = ox.NamedNode(MG + "Note")
+    Definition = ox.NamedNode(MG + "Definition")
+    Source = ox.NamedNode(MG + "Source")
+    Page = ox.NamedNode(MG + "Page")
+    Passage = ox.NamedNode(MG + "Passage")
+    MetadataEntry = ox.NamedNode(MG + "MetadataEntry")
+    Concept = ox.NamedNode(SKOS + "Concept")
+    ConceptScheme = ox.NamedNode(SKOS + "ConceptScheme")
 
 
-class _T:
-    """The Turtle forms of the predicates and classes, for one set of prefixes."""
-
-    def __init__(self, terms: Terms) -> None:
-        for name, iri in vars(P).items():
-            if not name.startswith("_") and isinstance(iri, str):
-                setattr(self, name, terms.predicate(iri))
-        self.true = terms.typed("true", XSD_BOOL)
-
-    def __getattr__(self, name: str) -> str:  # for the type checker: every attribute is a string
-        raise AttributeError(name)
+_TRUE = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
+_XSD_DATE = ox.NamedNode(XSD + "date")
+_XSD_INTEGER = ox.NamedNode(XSD + "integer")
+_XSD_ANYURI = ox.NamedNode(XSD + "anyURI")
 
 
 @dataclass(slots=True)
@@ -141,11 +128,10 @@ class SourceFact:
 
 
 @dataclass(slots=True)
-class RenderedNote:
+class MappedNote:
     mapping: NoteMapping
-    body: bytes
-    """The note's graph as Turtle statements (no prefix lines)."""
-    triples: int
+    triples: list[ox.Triple]
+    """The note's graph, each subject's triples together."""
     sources: list[SourceFact]
 
 
@@ -158,8 +144,6 @@ def page_iri(url: str) -> str | None:
 
 def _page_iri(web_url: str) -> str | None:
     candidate = iri_safe(web_url)
-    if plain_iri(candidate):
-        return candidate
     try:
         ox.NamedNode(candidate)
     except ValueError:
@@ -191,21 +175,33 @@ def _web_host(url: str) -> tuple[bool, str | None]:
     return True, host[4:] if host.startswith("www.") else host
 
 
-class Mapper:
-    """Maps notes to Turtle, one at a time, against a finished concept index."""
 
-    def __init__(self, iris: Iris, index: ConceptIndex, link_targets: dict[str, str],
-                 prefixes: dict[str, str]) -> None:
+def _literal(text: str, lang: str | None = None) -> ox.Literal:
+    return ox.Literal(text, language=lang) if lang else ox.Literal(text)
+
+
+def _integer(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=_XSD_INTEGER)
+
+
+class Mapper:
+    """Maps notes to triples, one at a time, against a finished concept index."""
+
+    def __init__(self, iris: Iris, index: ConceptIndex, link_targets: dict[str, str]) -> None:
         self.iris = iris
         self.index = index
         self.link_targets = link_targets
-        self.terms = Terms(prefixes)
-        self.t = _T(self.terms)
         self._sources: dict[tuple[str, str | None], str] = {}
         self._tags: dict[str, str | None] = {}
         self._concepts: dict[str, Concept] = {}
-        self._middles: dict[str, str] = {}
-        """Concept IRI → the middle of a mention statement: ``> oa:hasBody <concept> ;\\n\\toa:hasTarget ``."""
+        self._nodes: dict[str, ox.NamedNode] = {}
+        """Nodes that many notes share: concepts, sources, linked notes."""
+
+    def node(self, iri: str) -> ox.NamedNode:
+        found = self._nodes.get(iri)
+        if found is None:
+            found = self._nodes[iri] = ox.NamedNode(iri)
+        return found
 
     def _source(self, name: str, host: str | None) -> str:
         """The IRI of a source (``Iris.source``), from its name and the host of its web link."""
@@ -230,46 +226,46 @@ class Mapper:
             self._tags[tag] = concept.iri if concept is not None else None
         return self._tags[tag]
 
-    def render(self, note: Note, matcher: MentionMatcher) -> RenderedNote:
-        """The note's graph as a Turtle body, with the facts the whole-corpus steps need."""
-        iris, index, terms, t = self.iris, self.index, self.terms, self.t
-        lit, ref = terms.literal, terms.iri
+    def render(self, note: Note, matcher: MentionMatcher) -> MappedNote:
+        """The note's graph as triples, with the facts the whole-corpus steps need."""
+        iris, index, node, T = self.iris, self.index, self.node, ox.Triple
         note_iri = iris.note(note.slug)
         out = NoteMapping(note, note_iri, iris.note_graph(note.slug))
-        s = terms.fresh_iri(note_iri)
-        head: list[tuple[str, str, str]] = [
-            (s, t.type, t.Note), (s, t.title, lit(note.title, note.lang)), (s, t.file, lit(note.path)),
+        s = ox.NamedNode(note_iri)
+        head = [
+            T(s, P.type, P.Note), T(s, P.title, _literal(note.title, note.lang)), T(s, P.file, _literal(note.path)),
         ]
         add = head.append
         if note.date is not None:
-            add((s, t.created, terms.typed(note.date.isoformat(), XSD_DATE)))
+            add(T(s, P.created, ox.Literal(note.date.isoformat(), datatype=_XSD_DATE)))
         if note.notetype:
-            add((s, t.note_type, lit(note.notetype)))
+            add(T(s, P.note_type, _literal(note.notetype)))
         if note.author:
-            add((s, t.author_name, lit(note.author)))
+            add(T(s, P.author_name, _literal(note.author)))
         for alias in note.aliases:
-            add((s, t.alias, lit(alias)))
+            add(T(s, P.alias, _literal(alias)))
         subjects: dict[str, None] = {}
         for tag in note.tags:
-            add((s, t.tag, lit(tag)))
+            add(T(s, P.tag, _literal(tag)))
             concept_iri = self._tag_concept(tag)
             if concept_iri is not None:
                 subjects[concept_iri] = None
         for iri in subjects:
-            add((s, t.subject, ref(iri)))
+            add(T(s, P.subject, node(iri)))
         term = self._concepts.get(note.term) or index.lookup(note.term)
         if term is not None:
-            add((s, t.about, ref(term.iri)))
-        entries: list[tuple[str, str, str]] = []
+            add(T(s, P.about, node(term.iri)))
+        entries: list[ox.Triple] = []
         used: set[str] = set()
         for key, value in note.extra:
             entry_iri = iris.metadata(note.slug, key)
             if entry_iri in used:
                 entry_iri = iris.metadata(note.slug, key, unique=True)
             used.add(entry_iri)
-            entry = terms.fresh_iri(entry_iri)
-            add((s, t.metadata, entry))
-            entries += [(entry, t.type, t.MetadataEntry), (entry, t.key, lit(key)), (entry, t.value, lit(value))]
+            entry = ox.NamedNode(entry_iri)
+            add(T(s, P.metadata, entry))
+            entries += [T(entry, P.type, P.MetadataEntry), T(entry, P.key, _literal(key)),
+                        T(entry, P.value, _literal(value))]
         unresolved: dict[str, None] = {}
         for link in note.wikilinks:
             target = self.link_targets.get(link.target.casefold())
@@ -277,200 +273,136 @@ class Mapper:
                 unresolved[link.target] = None
             elif target != note_iri and target not in out.links:
                 out.links.append(target)
-                add((s, t.links_to, ref(target)))
+                add(T(s, P.links_to, node(target)))
         for title in unresolved:
-            add((s, t.unresolved, lit(title)))
+            add(T(s, P.unresolved, _literal(title)))
 
-        body: list[tuple[str, str, str]] = []
+        body: list[ox.Triple] = []
         sources: list[SourceFact] = []
         described: set[str] = set()
         seen: dict[tuple[str, str], int] = {}
-        targets: list[tuple[str, str]] = []
-        """(IRI, Turtle form) of each text mentions are found in, definitions then passages."""
+        targets: list[tuple[str, ox.NamedNode]] = []
+        """(IRI, node) of each text mentions are found in, definitions then passages."""
         for quote in note.quotes:
             seen_key = (quote.source.name if quote.source else "", quote.text)
             occurrence = seen.get(seen_key, 0)
             seen[seen_key] = occurrence + 1
             d_iri = iris.definition(note, quote, occurrence)
-            d = terms.fresh_iri(d_iri)
+            d = ox.NamedNode(d_iri)
             targets.append((d_iri, d))
             concept = self._concept(quote.term)
-            add((s, t.has_definition, d))
+            add(T(s, P.has_definition, d))
             body += [
-                (d, t.type, t.Definition), (d, t.prov_value, lit(quote.text, quote.lang)),
-                (d, t.defines, ref(concept.iri)), (d, t.line, terms.typed(str(quote.line), XSD_INT)),
+                T(d, P.type, P.Definition), T(d, P.prov_value, _literal(quote.text, quote.lang)),
+                T(d, P.defines, node(concept.iri)), T(d, P.line, _integer(quote.line)),
             ]
             if quote.is_summary:
-                body.append((d, t.is_summary, t.true))
+                body.append(T(d, P.is_summary, _TRUE))
             source_iri = page = None
             if quote.source is not None:
                 url = quote.source.url
                 web, host = _web_host(url) if url else (False, None)
                 source_iri = self._source(quote.source.name, host)
-                body.append((d, t.attributed, ref(source_iri)))
+                body.append(T(d, P.attributed, node(source_iri)))
                 page = _page_iri(url) if web and url else None
                 if source_iri not in described:
                     described.add(source_iri)
                     sources.append(SourceFact(source_iri, quote.source.name, host, False))
                 if page is not None and url is not None:
-                    body.append((d, t.quoted_from, terms.fresh_iri(page)))
+                    body.append(T(d, P.quoted_from, ox.NamedNode(page)))
                     if page not in described:
                         described.add(page)
                         sources.append(SourceFact(page, url, source_iri, True))
                 elif url:
-                    body.append((d, t.cited_url, lit(url)))
+                    body.append(T(d, P.cited_url, _literal(url)))
             out.definitions.append(DefinitionRecord(d_iri, note, quote, concept, source_iri, page))
         seen_text: dict[str, int] = {}
         for passage in note.passages:
             occurrence = seen_text.get(passage.text, 0)
             seen_text[passage.text] = occurrence + 1
             p_iri = iris.passage(note.slug, passage.text, occurrence)
-            node = terms.fresh_iri(p_iri)
-            targets.append((p_iri, node))
-            add((s, t.has_passage, node))
-            body += [
-                (node, t.type, t.Passage), (node, t.prov_value, lit(passage.text, note.lang)),
-                (node, t.line, terms.typed(str(passage.line), XSD_INT)),
-            ]
+            p = ox.NamedNode(p_iri)
+            targets.append((p_iri, p))
+            add(T(s, P.has_passage, p))
+            body += [T(p, P.type, P.Passage), T(p, P.prov_value, _literal(passage.text, note.lang)),
+                     T(p, P.line, _integer(passage.line))]
             out.passages.append(p_iri)
 
         texts = [(q.text, q.code_spans) for q in note.quotes] + [(p.text, p.code_spans) for p in note.passages]
         texts.append((note.title, ()))
         targets.append((note_iri, s))
-        mentions, lines, count = self._mentions(out, matcher, texts, targets)
-        triples = head + entries + body + mentions
-        text = statements(triples)
-        if lines:
-            text += "".join(lines)
-        return RenderedNote(out, text.encode("utf-8"), len(triples) - len(mentions) + count, sources)
+        triples = head + entries + body
+        self._mentions(out, matcher, texts, targets, triples)
+        return MappedNote(out, triples, sources)
 
     def _mentions(self, out: NoteMapping, matcher: MentionMatcher,
                   texts: list[tuple[str, tuple[tuple[int, int], ...]]],
-                  targets: list[tuple[str, str]]) -> tuple[list[tuple[str, str, str]], list[str], int]:
-        """Each mention as ``<target#char=start,end> oa:hasBody concept ; oa:hasTarget target``, after
-        one ``mg:mentions`` shortcut per definition and concept.
-
-        Returns the shortcut triples, the mention statements as finished Turtle, and the number of
-        triples in both. Each mention's fragment IRI is a subject of its own, so its two triples
-        make one statement. Where that is not plainly so (a target that already has a fragment, the
-        same span twice), the mentions come back as triples for ``statements`` to group instead.
-        """
-        t, ref = self.t, self.terms.iri
-        shortcuts: list[tuple[str, str, str]] = []
-        found: list[tuple[str, str, list[tuple[int, int, str]]]] = []
+                  targets: list[tuple[str, ox.NamedNode]], triples: list[ox.Triple]) -> None:
+        """Adds one ``mg:mentions`` shortcut per definition and concept it mentions, then each
+        mention as ``<target#char=start,end> oa:hasBody concept ; oa:hasTarget target``."""
+        node, T = self.node, ox.Triple
+        found: list[tuple[str, ox.NamedNode, list[tuple[int, int, str]]]] = []
         definitions = len(out.definitions)
         everything: dict[str, None] = {}
-        plain = True
         last = len(texts) - 1
-        for position, ((text, code_spans), (target, target_ttl)) in enumerate(zip(texts, targets, strict=True)):
+        for position, ((text, code_spans), (target, target_node)) in enumerate(zip(texts, targets, strict=True)):
             hits = [(h.start, h.end, h.concept) for h in matcher.find(text, code_spans)]
             if position < last:
                 out.spans.append(array("i", [x for start, end, _c in hits for x in (start, end)]))
             if not hits:
                 continue
-            found.append((target, target_ttl, hits))
+            found.append((target, target_node, hits))
             mentioned = dict.fromkeys(concept for _s, _e, concept in hits)
             everything.update(mentioned)
             if position < definitions:
                 out.definitions[position].mentioned = tuple(mentioned)
-                shortcuts += [(target_ttl, t.mentions, ref(c)) for c in mentioned]
-            plain = plain and target_ttl[0] == "<" and "#" not in target and len({h[:2] for h in hits}) == len(hits)
+                triples += [T(target_node, P.mentions, node(c)) for c in mentioned]
         out.mentioned = tuple(everything)
-        out.mentions = count = sum(len(hits) for _t, _tt, hits in found)
-        if plain:
-            middles = self._middles
-            lines = []
-            for _target, target_ttl, hits in found:
-                stem, tail = target_ttl[:-1], f"{target_ttl} .\n"
-                for start, end, concept in hits:
-                    middle = middles.get(concept)
-                    if middle is None:
-                        middle = middles[concept] = f"> {t.body} {ref(concept)} ;\n\t{t.target} "
-                    lines.append(f"{stem}#char={start},{end}{middle}{tail}")
-            return shortcuts, lines, len(shortcuts) + 2 * count
-        triples = list(shortcuts)
-        for target, target_ttl, hits in found:
+        count = 0
+        body, target_p = P.body, P.target
+        for target, target_node, hits in found:
+            count += len(hits)
             for start, end, concept in hits:
-                node = ref(f"{target}#char={start},{end}")
-                triples += [(node, t.body, ref(concept)), (node, t.target, target_ttl)]
-        return triples, [], len(triples)
+                mention = ox.NamedNode(f"{target}#char={start},{end}")
+                triples += [T(mention, body, node(concept)), T(mention, target_p, target_node)]
+        out.mentions = count
 
 
-def source_statements(facts: Iterable[SourceFact], terms: Terms) -> tuple[bytes, int]:
-    """The sources graph: every source and page the notes describe, each triple once, sorted as
-    ``rdf.canonical`` sorts. Returns the Turtle body and its number of triples."""
-    t = _T(terms)
-    type_p, label_p, host_p, url_p, publisher_p = (
-        (f"<{p}>", terms.predicate(p)) for p in (P.type, P.label, P.host, P.url, P.publisher))
-    source_o, page_o = ((f"<{c}>", terms.iri(c)) for c in (P.Source, P.Page))
-    subjects: Subjects = {}
+def source_triples(facts: Iterable[SourceFact]) -> list[ox.Triple]:
+    """The sources graph: every source and page the notes describe."""
+    T, triples = ox.Triple, []
     for fact in set(facts):
-        s_nt = f"<{fact.iri}>"
-        found = subjects.get(s_nt)
-        if found is None:
-            found = subjects[s_nt] = (terms.fresh_iri(fact.iri), set())
-        pairs = found[1]
+        s = ox.NamedNode(fact.iri)
         if fact.is_page:
-            pairs.add((type_p[0], page_o[0], t.type, page_o[1]))
-            pairs.add((url_p[0], terms.nt_literal(fact.label, datatype=XSD_ANYURI), url_p[1],
-                       terms.typed(fact.label, XSD_ANYURI)))
+            triples += [T(s, P.type, P.Page), T(s, P.url, ox.Literal(fact.label, datatype=_XSD_ANYURI))]
             if fact.other is not None:
-                pairs.add((publisher_p[0], f"<{fact.other}>", publisher_p[1], terms.iri(fact.other)))
+                triples.append(T(s, P.publisher, ox.NamedNode(fact.other)))
         else:
-            pairs.add((type_p[0], source_o[0], t.type, source_o[1]))
-            pairs.add((label_p[0], terms.nt_literal(fact.label), label_p[1], terms.literal(fact.label)))
+            triples += [T(s, P.type, P.Source), T(s, P.label, ox.Literal(fact.label))]
             if fact.other:
-                pairs.add((host_p[0], terms.nt_literal(fact.other), host_p[1], terms.literal(fact.other)))
-    return subject_statements(subjects), count_triples(subjects)
+                triples.append(T(s, P.host, ox.Literal(fact.other)))
+    return triples
 
 
-def concept_statements(index: ConceptIndex, terms: Terms,
-                       scheme_title: str = "Concepts from the notes") -> tuple[bytes, int]:
-    """The concept scheme: vocabulary concepts and the concepts the notes add, each triple once,
-    sorted as ``rdf.canonical`` sorts. Returns the Turtle body and its number of triples."""
-    subjects: Subjects = {}
-    predicates: dict[str, tuple[str, str]] = {}
-
-    def pairs_of(s: str) -> set[tuple[str, str, str, str]]:
-        found = subjects.get(f"<{s}>")
-        if found is None:
-            found = subjects[f"<{s}>"] = (terms.iri(s), set())
-        return found[1]
-
-    def predicate(p: str) -> tuple[str, str]:
-        found = predicates.get(p)
-        if found is None:
-            found = predicates[p] = (f"<{p}>", terms.predicate(p))
-        return found
-
-    def iri_triple(s: str, p: str, o: str) -> None:
-        p_nt, p_ttl = predicate(p)
-        pairs_of(s).add((p_nt, f"<{o}>", p_ttl, terms.iri(o)))
-
-    def literal_triple(s: str, p: str, text: str, lang: str | None) -> None:
-        p_nt, p_ttl = predicate(p)
-        pairs_of(s).add((p_nt, terms.nt_literal(text, lang), p_ttl, terms.literal(text, lang)))
-
-    iri_triple(index.scheme, P.type, P.ConceptScheme)
-    literal_triple(index.scheme, P.title, scheme_title, "en")
+def concept_triples(index: ConceptIndex, scheme_title: str = "Concepts from the notes") -> list[ox.Triple]:
+    """The concept scheme: vocabulary concepts and the concepts the notes add."""
+    T, triples = ox.Triple, []
+    main = ox.NamedNode(index.scheme)
+    triples += [T(main, P.type, P.ConceptScheme), T(main, P.title, ox.Literal(scheme_title, language="en"))]
     schemes: set[str] = set()
     for concept in index.concepts.values():
-        c = concept.iri
-        iri_triple(c, P.type, P.Concept)
-        literal_triple(c, P.pref, concept.pref_label, concept.lang)
-        for label in concept.alt_labels:
-            literal_triple(c, P.alt, label, concept.lang if concept.from_vocabulary else None)
-        for label in concept.hidden_labels:
-            literal_triple(c, P.hidden, label, concept.lang)
+        c = ox.NamedNode(concept.iri)
+        lang = concept.lang
+        triples += [T(c, P.type, P.Concept), T(c, P.pref, _literal(concept.pref_label, lang))]
+        alt_lang = lang if concept.from_vocabulary else None
+        triples += [T(c, P.alt, _literal(label, alt_lang)) for label in concept.alt_labels]
+        triples += [T(c, P.hidden, _literal(label, lang)) for label in concept.hidden_labels]
         scheme = concept.scheme or index.scheme
         schemes.add(scheme)
-        iri_triple(c, P.in_scheme, scheme)
-        for other in concept.broader:
-            iri_triple(c, P.broader, other)
-        for other in concept.related:
-            iri_triple(c, P.related, other)
+        triples.append(T(c, P.in_scheme, ox.NamedNode(scheme)))
+        triples += [T(c, P.broader, ox.NamedNode(other)) for other in concept.broader]
+        triples += [T(c, P.related, ox.NamedNode(other)) for other in concept.related]
         if concept.definition:
-            literal_triple(c, P.skos_definition, concept.definition, concept.lang)
-    for scheme in sorted(schemes - {index.scheme}):
-        iri_triple(scheme, P.type, P.ConceptScheme)
-    return subject_statements(subjects), count_triples(subjects)
+            triples.append(T(c, P.skos_definition, _literal(concept.definition, lang)))
+    triples += [T(ox.NamedNode(scheme), P.type, P.ConceptScheme) for scheme in sorted(schemes - {index.scheme})]
+    return triples
