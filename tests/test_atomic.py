@@ -202,17 +202,17 @@ def test_a_failed_write_leaves_the_previous_output(
     (out / "store").mkdir()
     (out / "store" / "db").write_bytes(b"tool state")
     changed = {name: data + b"\n# changed\n" for name, data in corpus_build.files.items()}
-    real_fsync = os.fsync
+    real_write = atomic._write_file
     calls = 0
 
-    def failing_fsync(fd: int) -> None:
+    def failing_write(target: Path, data: bytes) -> None:
         nonlocal calls
         calls += 1
         if calls == 5:
             raise OSError(errno.ENOSPC, "No space left on device")
-        real_fsync(fd)
+        real_write(target, data)
 
-    monkeypatch.setattr(os, "fsync", failing_fsync)
+    monkeypatch.setattr(atomic, "_write_file", failing_write)
     with pytest.raises(OutputError, match="No space left on device"):
         write_output(out, changed)
     assert calls == 5
@@ -226,17 +226,17 @@ def test_an_interrupted_write_leaves_the_previous_output(
 ) -> None:
     out, before = previous
     changed = {name: data + b"\n# changed\n" for name, data in corpus_build.files.items()}
-    real_fsync = os.fsync
+    real_write = atomic._write_file
     calls = 0
 
-    def interrupted(fd: int) -> None:
+    def interrupted(target: Path, data: bytes) -> None:
         nonlocal calls
         calls += 1
         if calls == 3:
             raise KeyboardInterrupt
-        real_fsync(fd)
+        real_write(target, data)
 
-    monkeypatch.setattr(os, "fsync", interrupted)
+    monkeypatch.setattr(atomic, "_write_file", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_output(out, changed)
     assert snapshot(out) == before
@@ -382,3 +382,27 @@ def test_file_names_outside_the_output_are_refused(
     assert snapshot(out) == before
     assert not (out.parent / "escape.ttl").exists()
     assert leftovers(out.parent) == []
+
+
+def test_without_syncfs_every_file_and_folder_is_fsynced(
+    tmp_path: Path, corpus_build: BuildResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(atomic, "_syncfs", lambda path: False)
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    out = tmp_path / "output"
+    write_output(out, corpus_build.files)
+    names = {Path(p).name for p in synced}
+    assert {Path(name).name for name in corpus_build.files} <= names
+    assert "notes" in names
+    assert snapshot(out) == dict(corpus_build.files)
+
+
+def test_syncfs_flushes_the_staging_file_system() -> None:
+    assert atomic._syncfs(Path("/tmp")) is True
