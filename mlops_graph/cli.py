@@ -12,11 +12,14 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from mlops_graph import __version__
 from mlops_graph.config import DATE_ORDERS, QUERY_FORMATS, Settings, load_settings
 from mlops_graph.errors import MlopsGraphError
+
+if TYPE_CHECKING:
+    from mlops_graph.cache import BuildCache
 
 T = TypeVar("T")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -52,7 +55,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.no_html:
         settings = settings.with_overrides(html=False)
     notes_dir, out_dir = Path(args.notes_dir), Path(args.output)
-    result = build(notes_dir, settings, exclude=(out_dir,), progress=_progress)
+    cache = None if args.no_cache or not notes_dir.is_dir() else _open_cache(out_dir)
+    try:
+        result = build(notes_dir, settings, exclude=(out_dir,), progress=_progress, cache=cache)
+    finally:
+        if cache is not None:
+            cache.close()
+    if cache is not None and cache.warning:
+        print(cache.warning, file=sys.stderr)
     for problem in result.problems:
         where = "" if problem.path == str(notes_dir) else f"{notes_dir.as_posix().rstrip('/')}/"
         print(f"{where}{problem}", file=sys.stderr)
@@ -62,7 +72,19 @@ def cmd_build(args: argparse.Namespace) -> int:
     write_output(out_dir, result.files)
     if not args.quiet:
         print(f"{out_dir.as_posix()}: {result.summary.line()}")
+        if args.verbose and cache is not None:
+            print(cache.summary())
     return EXIT_OK
+
+
+def _open_cache(out_dir: Path) -> BuildCache | None:
+    """The build cache in ``out_dir/.cache``, when ``out_dir`` is new or holds an earlier build
+    (never in a folder that a build would refuse to replace, such as the notes)."""
+    from mlops_graph.cache import CACHE_DIR, BuildCache
+
+    if out_dir.exists() and not ((out_dir / CACHE_DIR).is_dir() or (out_dir / "graph.trig").is_file()):
+        return None
+    return BuildCache(out_dir / CACHE_DIR)
 
 
 def _password(user: str | None, endpoint: str) -> str | None:
@@ -186,6 +208,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="any problem fails the build (exit 1); output untouched")
     p.add_argument("--no-html", action="store_true", help="skip graph.html")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    p.add_argument("-v", "--verbose", action="store_true", help="also say how much came from the build cache")
+    p.add_argument("--no-cache", action="store_true", help="read and render every note; leave the cache alone")
     _add_settings_options(p)
     p.set_defaults(func=cmd_build)
 

@@ -9,7 +9,9 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from mlops_graph.cache import BuildCache, CacheError, digest, program_digest
 from mlops_graph.config import Settings
 from mlops_graph.errors import NoteError
 from mlops_graph.export import html as html_page
@@ -18,7 +20,6 @@ from mlops_graph.export.html import render_html
 from mlops_graph.export.report import TOP_CONCEPTS, render_report
 from mlops_graph.extract.concepts import ConceptIndex, build_index, vocabulary_for
 from mlops_graph.extract.consensus import ConsensusRow, agreement, consensus, consensus_by_term, cooccurrence
-from mlops_graph.extract.mentions import MentionMatcher
 from mlops_graph.extract.notes import read_note
 from mlops_graph.extract.suggest import suggest, suggestions_csv
 from mlops_graph.graph.iris import Iris
@@ -34,8 +35,10 @@ from mlops_graph.workers import (
     NoteContext,
     in_parallel,
     join_bodies,
+    pack_note,
     read_files,
     render_notes,
+    unpack_note,
 )
 
 HTML_TITLE = "mlops-graph"
@@ -84,17 +87,60 @@ class BuildResult:
 
 def read_notes(
     notes_dir: Path, settings: Settings, *, exclude: tuple[Path, ...] = (), progress: Progress | None = None,
-    workers: int | None = None,
+    workers: int | None = None, cache: BuildCache | None = None,
 ) -> tuple[list[Note], list[Problem], int]:
-    """Read every note under ``notes_dir``; returns the notes, the problems and the number of files."""
+    """Read every note under ``notes_dir``; returns the notes, the problems and the number of files.
+
+    With a ``cache``, files whose path and bytes are unchanged since it last saw them are not
+    parsed again; ``cache.note_keys`` then maps each note's path to the key of its reading."""
     files, problems = discover(notes_dir, exclude=exclude)
+    keys: list[bytes | None] = [None] * len(files)
+    present: set[bytes] = set()
+    if cache is not None and cache.enabled:
+        base = digest(program_digest(), "read", settings.date_order)
+        keys = [_read_key(base, note_file, settings) for note_file in files]
+        present = cache.present("read", [k for k in keys if k is not None])
+    todo = [i for i, key in enumerate(keys) if key is None or key not in present]
+    results: list[tuple[Note | None, list[Problem]] | None] = [None] * len(files)
+    fresh: list[tuple[bytes, Any]] = []
+    for position, (note, found) in zip(todo, read_files([files[i] for i in todo], settings, workers=workers,
+                                                         progress=progress), strict=True):
+        results[position] = (note, found)
+        key = keys[position]
+        if key is not None:
+            fresh.append((key, (pack_note(note) if note is not None else None, found)))
+    if cache is not None:
+        cache.put_many("read", fresh)
+        if present:
+            positions = {key: i for i, key in enumerate(keys) if key is not None}
+            for key, (packed, found) in cache.load("read", [k for k in keys if k is not None and k in present]):
+                results[positions[key]] = (unpack_note(packed) if packed is not None else None, found)
     notes: list[Note] = []
-    for note, found in read_files(files, settings, workers=workers, progress=progress):
+    for position, result in enumerate(results):
+        assert result is not None
+        note, found = result
         problems.extend(found)
         if note is not None:
             notes.append(note)
+            key = keys[position]
+            if cache is not None and key is not None:
+                cache.note_keys[note.path] = key
     problems.sort(key=lambda p: (p.path, p.line or 0))
     return _unique_slugs(notes), problems, len(files)
+
+
+def _read_key(base: bytes, note_file: NoteFile, settings: Settings) -> bytes | None:
+    """The cache key of a file's reading, or None for a file that is not simply readable (too large,
+    unreadable): that one is read the usual way, which reports why."""
+    try:
+        if note_file.path.stat().st_size > settings.max_note_bytes:
+            return None
+        data = note_file.path.read_bytes()
+    except OSError:
+        return None
+    if len(data) > settings.max_note_bytes:
+        return None
+    return digest(base, note_file.rel, data)
 
 
 def read_one(note_file: NoteFile, settings: Settings) -> tuple[Note | None, list[Problem]]:
@@ -225,11 +271,14 @@ class OutputFiles(Mapping[str, bytes]):
 
 def build(
     notes_dir: Path, settings: Settings | None = None, *, exclude: tuple[Path, ...] = (),
-    progress: Progress | None = None, workers: int | None = None,
+    progress: Progress | None = None, workers: int | None = None, cache: BuildCache | None = None,
 ) -> BuildResult:
     """Read the notes and produce every output file in memory.
 
     ``workers``: processes for the per-note work (default: one per core for large corpora).
+    ``cache``: notes unchanged since a build that used the same cache are neither read nor rendered
+    again (see ``mlops_graph.cache``); the output is the same as without it. If the cache fails
+    during the build, the build starts again without it.
 
     The cyclic garbage collector is paused during the build and restored afterwards: a build makes
     millions of long-lived objects and almost no reference cycles, so its collections would scan
@@ -238,10 +287,23 @@ def build(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(notes_dir, settings or Settings(), exclude, progress, workers)
+        try:
+            return _build(notes_dir, settings or Settings(), exclude, progress, workers, cache)
+        except CacheError:
+            return _build(notes_dir, settings or Settings(), exclude, progress, workers, None)
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _render_keys(notes: list[Note], settings: Settings, index: ConceptIndex, links: dict[str, str],
+                 cache: BuildCache | None) -> list[bytes] | None:
+    """Each note's rendering key: its reading, its slug and everything else its triples depend on."""
+    if cache is None or not cache.enabled or any(n.path not in cache.note_keys for n in notes):
+        return None
+    context = digest(program_digest(), "render", settings.base_iri,
+                     repr(list(index.concepts.values())), repr(sorted(links.items())))
+    return [digest(context, cache.note_keys[n.path], n.slug) for n in notes]
 
 
 def _page(mappings: list[NoteMapping], index: ConceptIndex) -> bytes:
@@ -250,16 +312,16 @@ def _page(mappings: list[NoteMapping], index: ConceptIndex) -> bytes:
 
 
 def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progress: Progress | None,
-           workers: int | None) -> BuildResult:
+           workers: int | None, cache: BuildCache | None) -> BuildResult:
     notes, problems, file_count = read_notes(notes_dir, settings, exclude=exclude, progress=progress,
-                                             workers=workers)
+                                             workers=workers, cache=cache)
     index = build_index(settings.base_iri, vocabulary_for(settings), notes)
     iris = Iris(settings.base_iri)
-    pfx = prefixes(settings.base_iri)
-    matcher = MentionMatcher(index.concepts.values())
-    mapper = Mapper(iris, index, _link_targets(notes, iris))
-    rendered, store = render_notes(notes, NoteContext(mapper, matcher, pfx), workers)
-    del matcher
+    links = _link_targets(notes, iris)
+    mapper = Mapper(iris, index, links)
+    keys = _render_keys(notes, settings, index, links, cache)
+    rendered, store = render_notes(notes, NoteContext(mapper, prefixes(settings.base_iri)), workers,
+                                   cache=cache, keys=keys)
 
     bodies: dict[str, Body] = {}
     note_files: dict[str, str] = {}

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+from mlops_graph.cache import BuildCache
 from mlops_graph.config import Settings
 from mlops_graph.export import rdf
 from mlops_graph.extract.mentions import MentionMatcher
@@ -57,23 +58,24 @@ class BodyStore:
         """Append ``data`` to file ``slot``, which only the calling process writes to."""
         if not data:
             return data
-        handle, offset = self._files[slot], self._ends[slot]
-        handle.seek(offset)
-        handle.write(data)
-        handle.flush()
+        fd, offset = self._files[slot].fileno(), self._ends[slot]
+        view, done = memoryview(data), 0
+        while done < len(data):
+            done += os.pwrite(fd, view[done:], offset + done)
         self._ends[slot] = offset + len(data)
         return (slot, offset, len(data))
 
     def read_into(self, body: Body, into: memoryview) -> None:
+        """Copy a body into ``into``. Reads are positional (``pread``): the files are shared with the
+        forked workers, and so is their file position, which a worker may be moving meanwhile."""
         if isinstance(body, bytes):
             into[:] = body
             return
         slot, offset, _size = body
-        handle = self._files[slot]
-        handle.seek(offset)
+        fd = self._files[slot].fileno()
         done = 0
         while done < len(into):
-            got = handle.readinto(into[done:])
+            got = os.preadv(fd, [into[done:]], offset + done)
             if not got:
                 raise OSError(f"temporary file of the build was cut short ({offset + done})")
             done += got
@@ -116,11 +118,20 @@ def join_bodies(parts: Sequence[Body], store: BodyStore | None) -> bytes:
     return buffer.getvalue()
 
 
-@dataclass(frozen=True, slots=True)
 class NoteContext:
-    mapper: Mapper
-    matcher: MentionMatcher
-    prefixes: dict[str, str]
+    """What rendering a note needs besides the note. The matcher is made when first needed: a
+    build whose notes all come from the cache never makes it."""
+
+    def __init__(self, mapper: Mapper, prefixes: dict[str, str]) -> None:
+        self.mapper = mapper
+        self.prefixes = prefixes
+        self._matcher: MentionMatcher | None = None
+
+    @property
+    def matcher(self) -> MentionMatcher:
+        if self._matcher is None:
+            self._matcher = MentionMatcher(self.mapper.index.concepts.values())
+        return self._matcher
 
 
 @dataclass(slots=True)
@@ -149,7 +160,7 @@ _SLOT = -1
 def _render(note: Note, ctx: NoteContext) -> RenderedNote:
     mapped = ctx.mapper.render(note, ctx.matcher)
     body = rdf.turtle_body(mapped.triples, ctx.prefixes)
-    return RenderedNote(mapped.mapping, body, len(mapped.triples), mapped.sources)
+    return RenderedNote(mapped.mapping, body, mapped.count, mapped.sources)
 
 
 def _claim_slot(counter: Any) -> None:
@@ -160,18 +171,22 @@ def _claim_slot(counter: Any) -> None:
         counter.value += 1
 
 
-def _work(position: int) -> _Payload:
-    assert _CONTEXT is not None
-    rendered = _render(_NOTES[position], _CONTEXT)
+def _payload(rendered: RenderedNote, body: Body) -> _Payload:
     m = rendered.mapping
-    body: Body = rendered.body
-    if _STORE is not None and 0 <= _SLOT < _STORE.slots:
-        body = _STORE.put(_SLOT, rendered.body)
     return (
         body, rendered.triples, [(f.iri, f.label, f.other, f.is_page) for f in rendered.sources],
         [(d.iri, d.concept.iri, d.source_iri, d.page_iri, d.mentioned) for d in m.definitions],
         m.passages, m.links, m.mentions, m.mentioned, m.spans,
     )
+
+
+def _work(position: int) -> _Payload:
+    assert _CONTEXT is not None
+    rendered = _render(_NOTES[position], _CONTEXT)
+    body: Body = rendered.body
+    if _STORE is not None and 0 <= _SLOT < _STORE.slots:
+        body = _STORE.put(_SLOT, rendered.body)
+    return _payload(rendered, body)
 
 
 def _rebuild(note: Note, payload: _Payload, ctx: NoteContext, shared: dict[str, str]) -> tuple[RenderedNote, Body]:
@@ -200,7 +215,7 @@ _NOTE_FIELDS = tuple(f.name for f in fields(Note))
 _QUOTE_FIELDS = tuple(f.name for f in fields(Quote))
 
 
-def _pack(note: Note) -> tuple[Any, ...]:
+def pack_note(note: Note) -> tuple[Any, ...]:
     """A note as nested tuples, which pickle several times faster than the dataclasses."""
     values = [getattr(note, name) for name in _NOTE_FIELDS]
     values[_NOTE_FIELDS.index("quotes")] = tuple(
@@ -212,7 +227,7 @@ def _pack(note: Note) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def _unpack(values: tuple[Any, ...]) -> Note:
+def unpack_note(values: tuple[Any, ...]) -> Note:
     fields_ = list(values)
     source_at = _QUOTE_FIELDS.index("source")
     quotes = []
@@ -233,7 +248,7 @@ def _read_work(position: int) -> tuple[tuple[Any, ...] | None, list[Problem]]:
     assert _READ is not None
     files, settings = _READ
     note, problems = read_one(files[position], settings)
-    return (_pack(note) if note is not None else None), problems
+    return (pack_note(note) if note is not None else None), problems
 
 
 def read_files(
@@ -259,7 +274,7 @@ def read_files(
             if progress:
                 results = progress(results, len(files))
             for packed, problems in results:
-                yield (_unpack(packed) if packed is not None else None), problems
+                yield (unpack_note(packed) if packed is not None else None), problems
     finally:
         _READ = None
 
@@ -328,37 +343,78 @@ def default_workers(notes: int) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def render_notes(notes: Sequence[Note], ctx: NoteContext, workers: int | None = None,
+def render_notes(notes: Sequence[Note], ctx: NoteContext, workers: int | None = None, *,
+                 cache: BuildCache | None = None, keys: Sequence[bytes] | None = None,
                  ) -> tuple[list[tuple[RenderedNote, Body]], BodyStore | None]:
     """Every note's mapping and Turtle body, in the order of ``notes``.
+
+    With a ``cache`` and one key per note, notes whose key is in the cache are not rendered again,
+    and the others are added to it.
 
     From :data:`PARALLEL_MIN_NOTES` notes on, the bodies are written to a :class:`BodyStore`
     (returned; the caller closes it) and the rendered notes' ``body`` is empty.
     """
-    global _CONTEXT, _NOTES, _STORE, _SLOT
-    count = default_workers(len(notes)) if workers is None else max(1, workers)
-    parallel = count > 1 and "fork" in multiprocessing.get_all_start_methods()
-    store = BodyStore(count if parallel else 1) if len(notes) >= PARALLEL_MIN_NOTES else None
+    found = cache.present("render", keys) if cache is not None and keys is not None else set()
+    todo = [i for i in range(len(notes)) if keys is None or keys[i] not in found]
+    count = default_workers(len(todo)) if workers is None else max(1, workers)
+    parallel = count > 1 and len(todo) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    # One file per worker, and the last one for this process.
+    store = BodyStore(count + 1 if parallel else 1) if len(notes) >= PARALLEL_MIN_NOTES else None
+    own_slot = store.slots - 1 if store is not None else 0
+    out: list[tuple[RenderedNote, Body] | None] = [None] * len(notes)
+    fresh: list[tuple[bytes, _Payload]] = []
+
+    def keep(position: int, rendered: RenderedNote, body: Body) -> None:
+        out[position] = (rendered, body)
+        if keys is not None and cache is not None and cache.enabled:
+            data = body if isinstance(body, bytes) else store.read(body) if store is not None else b""
+            fresh.append((keys[position], _payload(rendered, data)))
+            if len(fresh) >= CHUNK_SIZE * 8:
+                cache.put_many("render", fresh)
+                fresh.clear()
+
     try:
+        if todo:
+            ctx.matcher  # noqa: B018 - made before forking, so that the workers share it
         if not parallel:
-            out: list[tuple[RenderedNote, Body]] = []
-            for note in notes:
-                rendered = _render(note, ctx)
-                body: Body = store.put(0, rendered.body) if store is not None else rendered.body
-                rendered.body = b""
-                out.append((rendered, body))
-            return out, store
-        context = multiprocessing.get_context("fork")
-        _CONTEXT, _NOTES, _STORE = ctx, notes, store
-        shared: dict[str, str] = {}
-        try:
-            with context.Pool(count, initializer=_claim_slot, initargs=(context.Value("i", 0),)) as pool:
-                payloads = pool.imap(_work, range(len(notes)), chunksize=CHUNK_SIZE)
-                out = [_rebuild(note, payload, ctx, shared) for note, payload in zip(notes, payloads, strict=True)]
-        finally:
-            _CONTEXT, _NOTES, _STORE, _SLOT = None, (), None, -1
-        return out, store
+            for position in todo:
+                rendered = _render(notes[position], ctx)
+                data, rendered.body = rendered.body, b""
+                keep(position, rendered, data)
+                if store is not None:
+                    out[position] = (rendered, store.put(own_slot, data))
+        else:
+            _run_pool(notes, todo, ctx, store, count, keep)
+        if found and cache is not None and keys is not None:
+            shared: dict[str, str] = {}
+            positions = {key: position for position, key in enumerate(keys)}
+            for key, payload in cache.load("render", [k for k in keys if k in found]):
+                position = positions[key]
+                rendered, body = _rebuild(notes[position], payload, ctx, shared)
+                if store is not None and isinstance(body, bytes):
+                    body = store.put(own_slot, body)
+                out[position] = (rendered, body)
+        if fresh and cache is not None:
+            cache.put_many("render", fresh)
+        assert all(item is not None for item in out)
+        return [item for item in out if item is not None], store
     except BaseException:
         if store is not None:
             store.close()
         raise
+
+
+def _run_pool(notes: Sequence[Note], todo: list[int], ctx: NoteContext, store: BodyStore | None, count: int,
+              keep: Callable[[int, RenderedNote, Body], None]) -> None:
+    global _CONTEXT, _NOTES, _STORE, _SLOT
+    context = multiprocessing.get_context("fork")
+    _CONTEXT, _NOTES, _STORE = ctx, notes, store
+    shared: dict[str, str] = {}
+    try:
+        with context.Pool(count, initializer=_claim_slot, initargs=(context.Value("i", 0),)) as pool:
+            payloads = pool.imap(_work, todo, chunksize=CHUNK_SIZE)
+            for position, payload in zip(todo, payloads, strict=True):
+                rendered, body = _rebuild(notes[position], payload, ctx, shared)
+                keep(position, rendered, body)
+    finally:
+        _CONTEXT, _NOTES, _STORE, _SLOT = None, (), None, -1

@@ -34,11 +34,10 @@ def header(prefixes: dict[str, str]) -> bytes:
     return _header(tuple(prefixes.items()))
 
 
-def turtle_body(triples: Sequence[ox.Triple], prefixes: dict[str, str]) -> bytes:
+def turtle_body(triples: Iterable[ox.Triple], prefixes: dict[str, str]) -> bytes:
     """The statements of a Turtle document, without its prefix lines. Triples are written in the
-    order given; keep each subject's triples together for compact output."""
-    if not triples:
-        return b""
+    order given (pyoxigraph reads them as it writes, so an iterator is never held whole); keep each
+    subject's triples together for compact output."""
     data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
     assert data is not None
     head = header(prefixes)

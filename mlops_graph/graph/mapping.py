@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
@@ -130,8 +131,11 @@ class SourceFact:
 @dataclass(slots=True)
 class MappedNote:
     mapping: NoteMapping
-    triples: list[ox.Triple]
-    """The note's graph, each subject's triples together."""
+    triples: Iterable[ox.Triple]
+    """The note's graph, each subject's triples together. The mentions' triples are made as they
+    are read (a long note can hold hundreds of thousands): this can be iterated once."""
+    count: int
+    """How many triples ``triples`` yields."""
     sources: list[SourceFact]
 
 
@@ -174,6 +178,10 @@ def _web_host(url: str) -> tuple[bool, str | None]:
     host = hostname.lower().rstrip(".")
     return True, host[4:] if host.startswith("www.") else host
 
+
+
+_Found = list[tuple[str, ox.NamedNode, list[tuple[int, int, str]]]]
+"""Mentions by text: the text's IRI and node, and its (start, end, concept IRI) hits."""
 
 
 def _literal(text: str, lang: str | None = None) -> ox.Literal:
@@ -332,16 +340,17 @@ class Mapper:
         texts.append((note.title, ()))
         targets.append((note_iri, s))
         triples = head + entries + body
-        self._mentions(out, matcher, texts, targets, triples)
-        return MappedNote(out, triples, sources)
+        found = self._mentions(out, matcher, texts, targets, triples)
+        return MappedNote(out, chain(triples, self._mention_triples(found)), len(triples) + 2 * out.mentions,
+                          sources)
 
     def _mentions(self, out: NoteMapping, matcher: MentionMatcher,
                   texts: list[tuple[str, tuple[tuple[int, int], ...]]],
-                  targets: list[tuple[str, ox.NamedNode]], triples: list[ox.Triple]) -> None:
-        """Adds one ``mg:mentions`` shortcut per definition and concept it mentions, then each
-        mention as ``<target#char=start,end> oa:hasBody concept ; oa:hasTarget target``."""
+                  targets: list[tuple[str, ox.NamedNode]], triples: list[ox.Triple]) -> _Found:
+        """Finds the mentions in each text; adds one ``mg:mentions`` shortcut per definition and
+        concept it mentions to ``triples``, and returns the mentions by text."""
         node, T = self.node, ox.Triple
-        found: list[tuple[str, ox.NamedNode, list[tuple[int, int, str]]]] = []
+        found: _Found = []
         definitions = len(out.definitions)
         everything: dict[str, None] = {}
         last = len(texts) - 1
@@ -358,14 +367,17 @@ class Mapper:
                 out.definitions[position].mentioned = tuple(mentioned)
                 triples += [T(target_node, P.mentions, node(c)) for c in mentioned]
         out.mentioned = tuple(everything)
-        count = 0
-        body, target_p = P.body, P.target
+        out.mentions = sum(len(hits) for _t, _n, hits in found)
+        return found
+
+    def _mention_triples(self, found: _Found) -> Iterator[ox.Triple]:
+        """Each mention as ``<target#char=start,end> oa:hasBody concept ; oa:hasTarget target``."""
+        node, T, body, target_p = self.node, ox.Triple, P.body, P.target
         for target, target_node, hits in found:
-            count += len(hits)
             for start, end, concept in hits:
                 mention = ox.NamedNode(f"{target}#char={start},{end}")
-                triples += [T(mention, body, node(concept)), T(mention, target_p, target_node)]
-        out.mentions = count
+                yield T(mention, body, node(concept))
+                yield T(mention, target_p, target_node)
 
 
 def source_triples(facts: Iterable[SourceFact]) -> list[ox.Triple]:

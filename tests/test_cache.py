@@ -1,0 +1,211 @@
+"""The build cache: unchanged notes are not read or rendered again, the output is the same as a build
+without the cache, and anything a note's triples depend on invalidates it."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlops_graph import cache as cache_module
+from mlops_graph import workers
+from mlops_graph.cache import CACHE_DIR, CACHE_FILE, BuildCache
+from mlops_graph.config import Settings
+from mlops_graph.pipeline import BuildResult, build
+
+from .conftest import BAD, CORPUS
+
+NOTES = 14
+EXTRA_VOCABULARY = """\
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<https://example.org/vocab/health-checking> a skos:Concept ;
+    skos:prefLabel "health checking"@en ;
+    skos:inScheme <https://example.org/vocab> .
+"""
+
+
+@pytest.fixture
+def notes(tmp_path: Path) -> Path:
+    folder = tmp_path / "notes"
+    shutil.copytree(CORPUS, folder)
+    return folder
+
+
+def cached_build(notes: Path, folder: Path, settings: Settings | None = None,
+                 workers: int | None = None) -> tuple[BuildResult, BuildCache]:
+    cache = BuildCache(folder)
+    try:
+        result = build(notes, settings or Settings(), cache=cache, workers=workers)
+        files = dict(result.files)
+    finally:
+        cache.close()
+    result.files = files
+    return result, cache
+
+
+def plain_files(notes: Path, settings: Settings | None = None) -> dict[str, bytes]:
+    return dict(build(notes, settings or Settings()).files)
+
+
+def test_an_unchanged_corpus_comes_from_the_cache(notes: Path, tmp_path: Path) -> None:
+    first, cold = cached_build(notes, tmp_path / "cache")
+    assert (cold.hits, cold.misses) == ({"read": 0, "render": 0}, {"read": NOTES, "render": NOTES})
+    second, warm = cached_build(notes, tmp_path / "cache")
+    assert (warm.hits, warm.misses) == ({"read": NOTES, "render": NOTES}, {"read": 0, "render": 0})
+    assert second.files == first.files == plain_files(notes)
+    assert second.summary == first.summary
+
+
+def test_one_edited_note_is_the_only_one_read_and_rendered_again(notes: Path, tmp_path: Path) -> None:
+    cached_build(notes, tmp_path / "cache")
+    note = notes / "what-is-model-serving.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\n> Serving also means batch prediction.\n",
+                    encoding="utf-8")
+    result, cache = cached_build(notes, tmp_path / "cache")
+    assert cache.misses == {"read": 1, "render": 1}
+    assert result.files == plain_files(notes)
+    assert "batch prediction" in result.files["notes/what-is-model-serving.ttl"].decode()
+
+
+def test_a_note_that_adds_a_concept_renders_every_note_again(notes: Path, tmp_path: Path) -> None:
+    cached_build(notes, tmp_path / "cache")
+    note = notes / "what-is-data-drift.md"
+    note.write_text(note.read_text(encoding="utf-8").replace("tags:", "tags:\n  - shadow-deployment", 1),
+                    encoding="utf-8")
+    result, cache = cached_build(notes, tmp_path / "cache")
+    assert cache.misses == {"read": 1, "render": NOTES}
+    assert result.files == plain_files(notes)
+
+
+def test_a_new_title_changes_where_other_notes_link(notes: Path, tmp_path: Path) -> None:
+    cached_build(notes, tmp_path / "cache")
+    (notes / "glossary.md").write_text("---\ntitle: Feature Store\n---\n\nA glossary entry.\n", encoding="utf-8")
+    result, cache = cached_build(notes, tmp_path / "cache")
+    assert cache.misses["read"] == 1
+    assert cache.misses["render"] == NOTES + 1
+    assert result.files == plain_files(notes)
+
+
+@pytest.mark.parametrize("variant", ["base-iri", "vocabulary", "date-order"])
+def test_settings_and_vocabularies_invalidate_what_they_change(notes: Path, tmp_path: Path, variant: str) -> None:
+    vocabulary = tmp_path / "extra.ttl"
+    vocabulary.write_text(EXTRA_VOCABULARY, encoding="utf-8")
+    settings, expected_misses = {
+        "base-iri": (Settings(base_iri="https://example.org/kb/"), {"read": 0, "render": NOTES}),
+        "vocabulary": (Settings(vocabularies=(vocabulary,)), {"read": 0, "render": NOTES}),
+        "date-order": (Settings(date_order="MDY"), {"read": NOTES, "render": NOTES}),
+    }[variant]
+    default, _cold = cached_build(notes, tmp_path / "cache")
+    result, cache = cached_build(notes, tmp_path / "cache", settings)
+    assert cache.misses == expected_misses
+    assert result.files == plain_files(notes, settings)
+    assert result.files != default.files
+
+
+def test_a_new_program_version_invalidates_everything(
+    notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cached_build(notes, tmp_path / "cache")
+    monkeypatch.setattr(cache_module, "program_digest", lambda: b"another program")
+    monkeypatch.setattr("mlops_graph.pipeline.program_digest", lambda: b"another program")
+    _result, cache = cached_build(notes, tmp_path / "cache")
+    assert cache.misses == {"read": NOTES, "render": NOTES}
+
+
+def test_the_program_digest_covers_the_package_files() -> None:
+    cache_module.program_digest.cache_clear()
+    before = cache_module.program_digest()
+    assert len(before) == 32
+    cache_module.program_digest.cache_clear()
+    assert cache_module.program_digest() == before
+
+
+def test_entries_a_build_did_not_use_are_pruned(notes: Path, tmp_path: Path) -> None:
+    cached_build(notes, tmp_path / "cache")
+    (notes / "reading-list.md").unlink()
+    cached_build(notes, tmp_path / "cache")
+    with sqlite3.connect(tmp_path / "cache" / CACHE_FILE) as db:
+        counts = dict(db.execute("SELECT kind, count(*) FROM entries GROUP BY kind").fetchall())
+    assert counts == {"read": NOTES - 1, "render": NOTES - 1}
+
+
+def test_a_corrupt_cache_is_set_aside_and_the_build_goes_on(notes: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    (folder / CACHE_FILE).write_bytes(b"not a database " * 1000)
+    result, cache = cached_build(notes, folder)
+    assert cache.warning is not None and CACHE_FILE in cache.warning
+    assert result.files == plain_files(notes)
+    _again, fresh = cached_build(notes, folder)
+    assert fresh.warning is None
+    assert fresh.misses == {"read": NOTES, "render": NOTES}
+    _third, warm = cached_build(notes, folder)
+    assert warm.hits == {"read": NOTES, "render": NOTES}
+
+
+def test_a_cache_that_fails_during_the_build_gives_the_same_output(
+    notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cached_build(notes, tmp_path / "cache")
+
+    def broken_load(self: BuildCache, kind: str, keys: object) -> object:
+        raise cache_module.CacheError("disk gone")
+        yield
+
+    monkeypatch.setattr(BuildCache, "load", broken_load)
+    result, _cache = cached_build(notes, tmp_path / "cache")
+    assert result.files == plain_files(notes)
+
+
+def test_bad_files_and_their_problems_come_back_from_the_cache(notes: Path, tmp_path: Path) -> None:
+    for path in BAD.iterdir():
+        shutil.copy(path, notes / path.name)
+    first, _cold = cached_build(notes, tmp_path / "cache")
+    second, warm = cached_build(notes, tmp_path / "cache")
+    assert warm.misses["render"] == 0
+    assert [str(p) for p in second.problems] == [str(p) for p in first.problems]
+    assert second.problems
+    assert second.files == first.files
+
+
+def test_parallel_rendering_with_a_body_store_and_the_cache(
+    notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workers, "PARALLEL_MIN_NOTES", 1)
+    expected = plain_files(notes)
+    first, _cold = cached_build(notes, tmp_path / "cache", workers=2)
+    note = notes / "what-is-mlops.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\nA closing paragraph on monitoring.\n", encoding="utf-8")
+    second, warm = cached_build(notes, tmp_path / "cache", workers=2)
+    assert first.files == expected
+    assert warm.misses == {"read": 1, "render": 1}
+    assert second.files == plain_files(notes)
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mlops_graph", *args], cwd=cwd, capture_output=True,
+                          text=True, check=False)
+
+
+def test_cli_uses_the_cache_in_the_output_folder(notes: Path, tmp_path: Path) -> None:
+    first = run_cli("build", str(notes), "-o", "out", "-v", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert f"cache: 0 of {NOTES} notes read" in first.stdout
+    assert (tmp_path / "out" / CACHE_DIR / CACHE_FILE).is_file()
+    second = run_cli("build", str(notes), "-o", "out", "-v", cwd=tmp_path)
+    assert f"cache: {NOTES} of {NOTES} notes read, {NOTES} of {NOTES} rendered" in second.stdout
+    uncached = run_cli("build", str(notes), "-o", "plain", "--no-cache", cwd=tmp_path)
+    assert uncached.returncode == 0, uncached.stderr
+    assert not (tmp_path / "plain" / CACHE_DIR).exists()
+    assert (tmp_path / "out" / "graph.trig").read_bytes() == (tmp_path / "plain" / "graph.trig").read_bytes()
+
+
+def test_cli_never_puts_a_cache_in_a_folder_it_refuses_to_replace(notes: Path, tmp_path: Path) -> None:
+    refused = run_cli("build", str(notes), "-o", str(notes), cwd=tmp_path)
+    assert refused.returncode != 0
+    assert "refusing to replace" in refused.stderr
+    assert not (notes / CACHE_DIR).exists()
