@@ -246,6 +246,69 @@ def test_real_vocabulary_on_everyday_prose(real: MentionMatcher) -> None:
     assert found(real, text) == []
 
 
+# --- what the curated vocabulary holds --------------------------------------------------------------
+
+
+TOOLS_FILE = VOCABULARY_FILE.parent / "tools.ttl"
+PRODUCTS = ("Git", "DVC", "Docker", "Kubernetes", "Apache Airflow", "Airflow", "MLflow", "Kubeflow",
+            "TensorFlow", "PyTorch", "GPU", "TPU")
+
+
+def test_vocabulary_size_and_labels() -> None:
+    concepts = load_vocabulary([VOCABULARY_FILE])
+    assert len(concepts) >= 150
+    assert all(c.lang == "en" and c.pref_label for c in concepts)
+    by_pref = {c.pref_label: c for c in concepts}
+    assert {"Machine Learning Operations", "ML Ops"} <= set(by_pref["MLOps"].alt_labels)
+    assert "CI/CD" in by_pref and "A/B testing" in by_pref
+    owners: dict[str, set[str]] = {}
+    for c in concepts:
+        for label in c.labels():
+            owners.setdefault(label.casefold(), set()).add(c.iri)
+    assert {label: iris for label, iris in owners.items() if len(iris) > 1} == {}
+
+
+def test_products_and_tools_are_kept_out_of_the_vocabulary() -> None:
+    vocabulary = {normalize_label(label) for c in load_vocabulary([VOCABULARY_FILE]) for label in c.labels()}
+    tools = {normalize_label(label) for c in load_vocabulary([TOOLS_FILE]) for label in c.labels()}
+    for name in PRODUCTS:
+        assert normalize_label(name) not in vocabulary, name
+        assert normalize_label(name) in tools, name
+
+
+def test_the_tools_file_is_an_optional_extra_vocabulary() -> None:
+    vocabulary = load_vocabulary([VOCABULARY_FILE])
+    tools = load_vocabulary([TOOLS_FILE])
+    known = {c.iri for c in vocabulary} | {c.iri for c in tools}
+    assert all(set(c.broader) | set(c.related) <= known for c in tools)
+    assert all(c.scheme == "https://w3id.org/mlops-graph/tools" for c in tools)
+    text = "Kubernetes schedules the containers; Git keeps the versions."
+    assert found(MentionMatcher(vocabulary), text) == [("containers", "container"), ("versions", "version-control")]
+    assert found(MentionMatcher(load_vocabulary([VOCABULARY_FILE, TOOLS_FILE])), text) == [
+        ("Kubernetes", "kubernetes"), ("containers", "container"), ("Git", "git"), ("versions", "version-control")]
+
+
+def test_modifier_phrases_that_are_not_names_match_as_their_parts(real: MentionMatcher) -> None:
+    assert found(real, "ML systems and ML applications") == [("ML", "machine-learning"), ("ML", "machine-learning")]
+    assert found(real, "ML observability and model lineage") == [
+        ("ML", "machine-learning"), ("observability", "observability"),
+        ("model", "machine-learning-model"), ("lineage", "lineage")]
+    # Standard compound names still win over their parts.
+    assert found(real, "a model registry and a feature store") == [
+        ("model registry", "model-registry"), ("feature store", "feature-store")]
+
+
+def test_a_bare_pipeline_is_an_ml_pipeline(real: MentionMatcher) -> None:
+    assert found(real, "the pipeline, the ML pipeline, data pipelines and the CI/CD pipeline") == [
+        ("pipeline", "ml-pipeline"), ("ML pipeline", "ml-pipeline"), ("data pipelines", "data-pipeline"),
+        ("CI/CD pipeline", "ci-cd-pipeline")]
+
+
+def test_a_maturity_level_is_not_the_maturity_model(real: MentionMatcher) -> None:
+    assert found(real, "At MLOps level 1, with an MLOps maturity model") == [
+        ("MLOps", "mlops"), ("MLOps maturity model", "mlops-maturity-model")]
+
+
 # --- the user's note -----------------------------------------------------------------------------
 
 
