@@ -31,7 +31,7 @@ from typing import Any
 
 CACHE_DIR = ".cache"
 CACHE_FILE = "build.sqlite"
-_SCHEMA = 1
+_SCHEMA = 2
 #: Libraries whose behaviour shapes the output files.
 _LIBRARIES = ("pyoxigraph", "pyromark", "python-frontmatter", "PyYAML", "simplemma", "pyahocorasick",
               "rapidfuzz", "yake", "networkx", "pyvis", "scipy")
@@ -102,8 +102,10 @@ class BuildCache:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version != _SCHEMA:
                 db.execute("DROP TABLE IF EXISTS entries")
+                # A rowid table: its primary-key index holds only the keys, so looking keys up
+                # never reads the large values.
                 db.execute("CREATE TABLE entries (kind TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, "
-                           "PRIMARY KEY (kind, key)) WITHOUT ROWID")
+                           "PRIMARY KEY (kind, key))")
                 db.execute(f"PRAGMA user_version={_SCHEMA}")
             db.execute("SELECT count(*) FROM entries WHERE kind = 'read' AND key = x''").fetchone()
         except sqlite3.Error:

@@ -69,7 +69,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.strict and result.problems:
         print(f"{len(result.problems)} problems; --strict: {out_dir} left unchanged", file=sys.stderr)
         return EXIT_PROBLEMS
-    write_output(out_dir, result.files)
+    write_output(out_dir, result.files, background_cleanup=True)
     if not args.quiet:
         print(f"{out_dir.as_posix()}: {result.summary.line()}")
         if args.verbose and cache is not None:

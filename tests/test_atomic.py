@@ -23,7 +23,7 @@ from mlops_graph.cli import main
 from mlops_graph.config import Settings
 from mlops_graph.errors import OutputError
 from mlops_graph.export import atomic
-from mlops_graph.export.atomic import RETIRED_PREFIX, STAGING_PREFIX, write_output
+from mlops_graph.export.atomic import DISCARDED_PREFIX, RETIRED_PREFIX, STAGING_PREFIX, write_output
 from mlops_graph.pipeline import BuildResult, build
 from tests.conftest import CORPUS, ROOT
 
@@ -40,8 +40,16 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return out
 
 
-def leftovers(parent: Path) -> list[str]:
-    return sorted(p.name for p in parent.iterdir() if p.name.startswith((STAGING_PREFIX, RETIRED_PREFIX)))
+def leftovers(parent: Path, wait: float = 60) -> list[str]:
+    """The tool's sibling folders in ``parent``, once any previous output being deleted in the
+    background is gone (or ``wait`` seconds have passed)."""
+    deadline = time.monotonic() + wait
+    while True:
+        names = sorted(p.name for p in parent.iterdir()
+                       if p.name.startswith((STAGING_PREFIX, RETIRED_PREFIX, DISCARDED_PREFIX)))
+        if not any(n.startswith(DISCARDED_PREFIX) for n in names) or time.monotonic() > deadline:
+            return names
+        time.sleep(0.05)
 
 
 def dead_pid() -> int:
@@ -406,3 +414,28 @@ def test_without_syncfs_every_file_and_folder_is_fsynced(
 
 def test_syncfs_flushes_the_staging_file_system() -> None:
     assert atomic._syncfs(Path("/tmp")) is True
+
+
+def test_the_previous_output_can_be_deleted_in_the_background(
+    previous: tuple[Path, dict[str, bytes]], corpus_build: BuildResult
+) -> None:
+    out, _before = previous
+    (out / "store").mkdir()
+    (out / "store" / "db").write_bytes(b"tool state")
+    changed = {name: b"new " + data for name, data in corpus_build.files.items()}
+    write_output(out, changed, background_cleanup=True)
+    assert snapshot(out) == changed  # complete at once, whatever the deletion is doing
+    assert (out / "store" / "db").read_bytes() == b"tool state"
+    assert leftovers(out.parent) == []
+
+
+def test_a_discarded_output_of_a_gone_process_is_deleted_by_the_next_write(
+    previous: tuple[Path, dict[str, bytes]], corpus_build: BuildResult
+) -> None:
+    out, _before = previous
+    discarded = out.parent / f"{DISCARDED_PREFIX}{dead_pid()}-abc"
+    (discarded / "old" / "notes").mkdir(parents=True)
+    (discarded / "old" / "graph.ttl").write_bytes(b"old")
+    write_output(out, corpus_build.files)
+    assert not discarded.exists()
+    assert snapshot(out) == dict(corpus_build.files)

@@ -24,6 +24,7 @@ import ctypes.util
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,9 +35,11 @@ from mlops_graph.errors import OutputError
 CARRIED_OVER = (".cache", "store")
 STAGING_PREFIX = ".mlops-graph-staging-"
 RETIRED_PREFIX = ".mlops-graph-retired-"
+DISCARDED_PREFIX = ".mlops-graph-discarded-"
 #: Files of these kinds in an existing folder mean it holds notes, not a build's output.
 _NOTE_SUFFIXES = (".md", ".markdown")
-_LEFTOVER = re.compile(rf"^(?:{re.escape(STAGING_PREFIX)}|{re.escape(RETIRED_PREFIX)})(?P<pid>\d+)-")
+_LEFTOVER = re.compile(
+    rf"^(?:{re.escape(STAGING_PREFIX)}|{re.escape(RETIRED_PREFIX)}|{re.escape(DISCARDED_PREFIX)})(?P<pid>\d+)-")
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -209,8 +212,28 @@ def _carry_over(old: Path, new: Path) -> None:
                 os.rename(source, new / entry)
 
 
-def write_output(out_dir: Path, files: Mapping[str, bytes]) -> None:
-    """Replace ``out_dir`` with exactly ``files`` (plus carried-over tool state), atomically."""
+def _discard(path: Path, parent: Path, background: bool) -> None:
+    """Delete a previous output once the new one is in place. With ``background``, it is renamed
+    to a ``.mlops-graph-discarded-<pid>-…`` folder and deleted by a detached ``rm -rf`` (a large
+    output takes a while to unlink, and nobody needs to wait for it); a build that finds such a
+    folder of a process that is gone deletes it."""
+    if background and shutil.which("sh") is not None:
+        try:
+            holder = Path(tempfile.mkdtemp(prefix=f"{DISCARDED_PREFIX}{os.getpid()}-", dir=parent))
+            os.rename(path, holder / "old")
+            subprocess.run(["sh", "-c", 'rm -rf -- "$1" </dev/null >/dev/null 2>&1 &', "sh", str(holder)],
+                           check=False, start_new_session=True)
+            return
+        except OSError:
+            pass
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def write_output(out_dir: Path, files: Mapping[str, bytes], *, background_cleanup: bool = False) -> None:
+    """Replace ``out_dir`` with exactly ``files`` (plus carried-over tool state), atomically.
+
+    ``background_cleanup``: return as soon as the new output is in place, and let a detached process
+    delete the previous one."""
     out_dir = out_dir.absolute()
     parent = out_dir.parent
     for name in files:
@@ -258,6 +281,7 @@ def write_output(out_dir: Path, files: Mapping[str, bytes]) -> None:
         if isinstance(exc, OSError):
             raise OutputError(f"{out_dir}: cannot write the output: {exc.strerror or exc}") from exc
         raise
-    shutil.rmtree(staging, ignore_errors=True)
+    if staging.exists():
+        _discard(staging, parent, background_cleanup)
     if retired is not None:
-        shutil.rmtree(retired, ignore_errors=True)
+        _discard(retired, parent, background_cleanup)
