@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -135,7 +136,8 @@ def _read_key(base: bytes, note_file: NoteFile, settings: Settings) -> bytes | N
     try:
         if note_file.path.stat().st_size > settings.max_note_bytes:
             return None
-        data = note_file.path.read_bytes()
+        with open(note_file.path, "rb") as handle:
+            data = handle.read(settings.max_note_bytes + 1)
     except OSError:
         return None
     if len(data) > settings.max_note_bytes:
@@ -148,12 +150,16 @@ def read_one(note_file: NoteFile, settings: Settings) -> tuple[Note | None, list
     problems: list[Problem] = []
     try:
         size = note_file.path.stat().st_size
+        data = b""
+        if size <= settings.max_note_bytes:
+            with open(note_file.path, "rb") as handle:  # never more than the limit, even if it grew
+                data = handle.read(settings.max_note_bytes + 1)
+                size = max(len(data), os.fstat(handle.fileno()).st_size)
         if size > settings.max_note_bytes:
             return None, [Problem(
                 note_file.rel, None,
                 f"is {size:,} bytes, over the limit of {settings.max_note_bytes:,} (max-note-bytes); skipped",
             )]
-        data = note_file.path.read_bytes()
     except FileNotFoundError:
         return None, [Problem(note_file.rel, None, "disappeared while the build was running; skipped")]
     except OSError as exc:

@@ -125,6 +125,56 @@ def test_a_50_mb_note_is_refused_with_the_documented_limit(tmp_path: Path) -> No
     assert report["peak_mb"] < MEMORY_BOUND_MB
 
 
+def test_a_note_that_grows_after_it_was_measured_is_read_no_further_than_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notes = tmp_path / "notes"
+    limit = 1000
+    grown = write(notes / "grown.md", "# Grown\n\n" + "word " * 2000)
+    real_stat = Path.stat
+    reads: list[int] = []
+    real_open = open
+
+    def stale_stat(self: Path, **kwargs: Any) -> os.stat_result:
+        found = real_stat(self, **kwargs)
+        if self == grown:  # as it was measured, before it grew
+            return os.stat_result((found.st_mode, found.st_ino, found.st_dev, found.st_nlink, found.st_uid,
+                                   found.st_gid, 10, 0, 0, 0))
+        return found
+
+    class CountingFile:
+        def __init__(self, handle: Any) -> None:
+            self._handle = handle
+
+        def __enter__(self) -> CountingFile:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self._handle.close()
+
+        def read(self, size: int = -1) -> bytes:
+            data: bytes = self._handle.read(size)
+            reads.append(len(data))
+            return data
+
+        def fileno(self) -> int:
+            return int(self._handle.fileno())
+
+    def counting_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        handle = real_open(file, mode, *args, **kwargs)
+        return CountingFile(handle) if Path(file) == grown and "b" in mode else handle
+
+    monkeypatch.setattr(Path, "stat", stale_stat)
+    monkeypatch.setattr("builtins.open", counting_open)
+    result = build(notes, Settings(max_note_bytes=limit))
+    monkeypatch.undo()
+    assert result.notes == []
+    assert reads and max(reads) == limit + 1
+    assert messages(result, "grown.md") == [
+        f"grown.md: is {real_stat(grown).st_size:,} bytes, over the limit of {limit:,} (max-note-bytes); skipped"
+    ]
+
+
 def test_the_size_limit_is_exact(tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     text = "# At the limit\n\nThis note is exactly as large as the limit allows.\n"
