@@ -253,17 +253,33 @@ class OutputFiles(Mapping[str, bytes]):
     def __getitem__(self, name: str) -> bytes:
         if name in self._other:
             return self._other[name]
+        return join_bodies(self._parts(name), self._store)
+
+    def _parts(self, name: str) -> list[Body]:
         graph = self._note_files.get(name)
         if graph is not None:
-            return join_bodies([self._header, self._bodies[graph]], self._store)
+            return [self._header, self._bodies[graph]]
         if name == "graph.ttl":
-            return join_bodies([self._header, *(self._bodies[g] for g in self._order)], self._store)
+            return [self._header, *(self._bodies[g] for g in self._order)]
         if name == "graph.trig":
             parts: list[Body] = [self._header]
             for g in self._order:
                 parts += [rdf.graph_open(g), self._bodies[g], rdf.GRAPH_CLOSE]
-            return join_bodies(parts, self._store)
+            return parts
         raise KeyError(name)
+
+    def chunks(self, name: str) -> Iterator[bytes]:
+        """The file ``name`` in pieces (see ``export.atomic.ChunkedFiles``): graph.ttl and graph.trig
+        are written without ever being whole in memory."""
+        if name in self._other:
+            yield self._other[name]
+            return
+        for part in self._parts(name):
+            if isinstance(part, bytes):
+                yield part
+            else:
+                assert self._store is not None
+                yield self._store.read(part)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)

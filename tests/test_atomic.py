@@ -13,12 +13,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
+from mlops_graph import workers
 from mlops_graph.cli import main
 from mlops_graph.config import Settings
 from mlops_graph.errors import OutputError
@@ -213,7 +214,7 @@ def test_a_failed_write_leaves_the_previous_output(
     real_write = atomic._write_file
     calls = 0
 
-    def failing_write(target: Path, data: bytes) -> None:
+    def failing_write(target: Path, data: Iterable[bytes]) -> None:
         nonlocal calls
         calls += 1
         if calls == 5:
@@ -237,7 +238,7 @@ def test_an_interrupted_write_leaves_the_previous_output(
     real_write = atomic._write_file
     calls = 0
 
-    def interrupted(target: Path, data: bytes) -> None:
+    def interrupted(target: Path, data: Iterable[bytes]) -> None:
         nonlocal calls
         calls += 1
         if calls == 3:
@@ -439,3 +440,16 @@ def test_a_discarded_output_of_a_gone_process_is_deleted_by_the_next_write(
     write_output(out, corpus_build.files)
     assert not discarded.exists()
     assert snapshot(out) == dict(corpus_build.files)
+
+
+def test_files_kept_in_temporary_files_are_written_piece_by_piece(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workers, "PARALLEL_MIN_NOTES", 1)
+    result = build(CORPUS, workers=2)
+    assert isinstance(result.files, atomic.ChunkedFiles)
+    pieces = list(result.files.chunks("graph.trig"))
+    assert len(pieces) > 3 * len(result.notes)  # never joined into one object on the way out
+    out = tmp_path / "output"
+    write_output(out, result.files)
+    assert snapshot(out) == {name: result.files[name] for name in result.files}

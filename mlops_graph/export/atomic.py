@@ -26,8 +26,9 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from mlops_graph.errors import OutputError
 
@@ -174,9 +175,18 @@ def _syncfs(path: Path) -> bool:
     raise OSError(errno, os.strerror(errno), str(path))
 
 
-def _write_file(target: Path, data: bytes) -> None:
+@runtime_checkable
+class ChunkedFiles(Protocol):
+    """Output files that can also be read piece by piece, so that a large file is never whole in
+    memory while it is written."""
+
+    def chunks(self, name: str) -> Iterable[bytes]: ...
+
+
+def _write_file(target: Path, parts: Iterable[bytes]) -> None:
     with open(target, "xb") as handle:
-        handle.write(data)
+        for part in parts:
+            handle.write(part)
 
 
 def _write_tree(staging: Path, files: Mapping[str, bytes]) -> None:
@@ -190,7 +200,7 @@ def _write_tree(staging: Path, files: Mapping[str, bytes]) -> None:
         if target.parent not in folders:
             target.parent.mkdir(parents=True, exist_ok=True)
             folders.update(staging / p for p in rel.parents)
-        _write_file(target, files[name])
+        _write_file(target, files.chunks(name) if isinstance(files, ChunkedFiles) else (files[name],))
         written.append(target)
     if _syncfs(staging):
         return
