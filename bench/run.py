@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/run.py                      # 1k and 10k notes, 3 rounds each
     .venv/bin/python bench/run.py --notes 1000 10000 50000 --rounds 5
+    .venv/bin/python bench/run.py --queries-only output/   # only the named queries, on an existing build
 
 For each corpus size it makes the corpus (bench/make_corpus.py, deterministic), then runs the
 baseline (bench/baseline_rdflib.py) and a full `mlops-graph build` in alternation, each in its own
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -96,24 +98,85 @@ def bench_edit(size: int, rounds: int, work: Path) -> None:
     print(f"one note edited in {size}: rebuild median {statistics.median(times):.2f} s over {rounds} rounds\n")
 
 
-def bench_queries(size: int, out: Path) -> None:
-    from mlops_graph.query.named import named_queries
-    from mlops_graph.store.embedded import open_store, run_query
+def _compare_term(store: object) -> str:
+    """The label of a defined term, so that ``compare`` has rows on a synthetic corpus too."""
+    import pyoxigraph as ox
 
-    store = open_store(out / "graph.trig")
-    rows = [["query", "median ms", "rows"]]
-    for name, query in named_queries().items():
-        params = {p: "MLOps" for p in query.parameters}
-        times, result = [], None
-        for _ in range(5):
+    from mlops_graph.graph.namespaces import prefixes
+
+    assert isinstance(store, ox.Store)
+    solutions = store.query(
+        "SELECT ?label WHERE { ?d mg:defines ?c . ?c skos:prefLabel ?label } LIMIT 1",
+        prefixes=prefixes(""), use_default_graph_as_union=True,
+    )
+    assert isinstance(solutions, ox.QuerySolutions)
+    for solution in solutions:
+        label = solution["label"]
+        if label is not None:
+            return str(label.value)
+    return "MLOps"
+
+
+def bench_queries(size: int | str, out: Path, rounds: int = 3, names: list[str] | None = None) -> None:
+    """Time every named query on the embedded store of the build in ``out``.
+
+    Per query, medians over ``rounds`` runs of: the store evaluating it and handing each solution to
+    Python (no conversion), the time to the first solution, the evaluation plus the JSON and the CSV
+    serialisation (what ``mlops-graph query`` does: ``table`` and ``json`` use JSON), and reading the
+    rows out of the JSON into Python tuples (``Result.rows``). The store load is timed once.
+    """
+    import pyoxigraph as ox
+
+    from mlops_graph.graph.namespaces import prefixes
+    from mlops_graph.query.named import named_queries
+    from mlops_graph.store.embedded import STORE_DIR, open_store, run_query
+
+    graph = out / "graph.trig"
+    loaded = (out / STORE_DIR / "source.sha256").is_file()
+    start = time.perf_counter()
+    store = open_store(graph)
+    opened = time.perf_counter() - start
+    graph_name = f"the {size}-note graph" if isinstance(size, int) else f"the graph in {size}"
+    print(f"store for {graph_name}: {'opened (already loaded)' if loaded else 'bulk-loaded and opened'}"
+          f" in {opened:.2f} s\n", flush=True)
+    term = _compare_term(store)
+    rows = [["query", "execute ms", "first row ms", "+json ms", "+csv ms", "rows->py ms", "rows", "json MB"]]
+    queries = named_queries()
+    for name in names or list(queries):
+        query = queries[name]
+        params = {p: term for p in query.parameters}
+        subs = {ox.Variable(k): ox.Literal(v) for k, v in params.items()}
+
+        def solutions(text: str = query.text, subs: Any = subs) -> ox.QuerySolutions:
+            result = store.query(text, prefixes=prefixes(""), use_default_graph_as_union=True, substitutions=subs)
+            assert isinstance(result, ox.QuerySolutions)
+            return result
+
+        timed: dict[str, list[float]] = {k: [] for k in ("execute", "first", "json", "csv", "convert")}
+        count, size_mb = 0, 0.0
+        for _ in range(rounds):
             start = time.perf_counter()
-            result = run_query(store, query, params)
-            times.append((time.perf_counter() - start) * 1000)
-        assert result is not None
-        rows.append([name, f"{statistics.median(times):.0f}", str(len(result.rows))])
-    print(f"named queries on the {size}-note graph (embedded Oxigraph, store already loaded; each run "
-          "produces the JSON, CSV and TSV results):")
-    print(table(rows), "\n")
+            count = sum(1 for _ in solutions())
+            timed["execute"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            next(iter(solutions()), None)
+            timed["first"].append(time.perf_counter() - start)
+            for fmt in ("json", "csv"):
+                start = time.perf_counter()
+                result = run_query(store, query, params, fmt=fmt)
+                timed[fmt].append(time.perf_counter() - start)
+                if fmt == "json":
+                    size_mb = len(result.raw["json"]) / 1e6
+                    start = time.perf_counter()
+                    assert len(result.rows) == count
+                    timed["convert"].append(time.perf_counter() - start)
+        med = {k: f"{statistics.median(v) * 1000:.0f}" for k, v in timed.items()}
+        rows.append([name, med["execute"], med["first"], med["json"], med["csv"], med["convert"], str(count),
+                     f"{size_mb:.1f}"])
+        print(f"  {name}: done", file=sys.stderr, flush=True)
+    print(f"named queries on {graph_name} (embedded Oxigraph, store loaded; medians of {rounds} runs;"
+          f" compare TERM = {term!r}):")
+    print(table(rows), "\n", flush=True)
 
 
 def main() -> None:
@@ -121,14 +184,21 @@ def main() -> None:
     parser.add_argument("--notes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-queries", action="store_true")
+    parser.add_argument("--queries-only", metavar="OUT", type=Path,
+                        help="only time the named queries on the existing build in OUT (no corpus, no build)")
+    parser.add_argument("--query", action="append", dest="queries", metavar="NAME",
+                        help="with --queries-only: time only this named query (repeatable)")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}\n")
+    if args.queries_only:
+        bench_queries(f"{args.queries_only}", args.queries_only, args.rounds, args.queries)
+        return
     work = Path(tempfile.mkdtemp(prefix="mlops-graph-bench-"))
     try:
         bench_builds(args.notes, args.rounds, work)
         bench_edit(max(args.notes), args.rounds, work)
         if not args.skip_queries:
-            bench_queries(max(args.notes), work / f"out-{max(args.notes)}")
+            bench_queries(max(args.notes), work / f"out-{max(args.notes)}", args.rounds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -116,7 +116,7 @@ def cmd_query(args: argparse.Namespace) -> int:
                                   password=_password(args.user, args.endpoint), auth=args.auth)
     else:
         store = open_store(Path(args.graph), persist=not args.no_store)
-        result = run_query(store, query, params)
+        result = run_query(store, query, params, fmt="json" if args.format == "table" else args.format)
     sys.stdout.write(format_result(result, args.format, width=args.width, base_iri=_settings(args).base_iri))
     return EXIT_OK
 

@@ -6,8 +6,9 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -87,37 +88,94 @@ def _load(store: ox.Store, path: Path, fmt: ox.RdfFormat) -> None:
         raise StoreError(f"{path}: cannot be loaded: {exc}") from exc
 
 
-@dataclass(frozen=True, slots=True)
+#: The W3C result formats a :class:`Result` can be written in, by name.
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "json": ox.QueryResultsFormat.JSON,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+
+
+class _Serialisations(Mapping[str, bytes]):
+    """The W3C serialisations of one result by format name, each made when first asked for.
+
+    ``made`` holds those already made; ``make`` makes another (for the embedded store, by evaluating
+    the query again: a query is evaluated once per format actually used, never for formats nobody reads).
+    """
+
+    __slots__ = ("_made", "_make")
+
+    def __init__(self, made: dict[str, bytes], make: Callable[[str], bytes] | None = None) -> None:
+        self._made = made
+        self._make = make
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self._made:
+            if name not in RESULT_FORMATS or self._make is None:
+                raise KeyError(name)
+            self._made[name] = self._make(name)
+        return self._made[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(RESULT_FORMATS if self._make is not None else self._made)
+
+    def __len__(self) -> int:
+        return len(RESULT_FORMATS) if self._make is not None else len(self._made)
+
+
 class Result:
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str | None, ...], ...]
-    raw: dict[str, bytes]
-    """W3C serialisations by format name: ``json``, ``csv``, ``tsv``."""
+    """A SELECT query's result: its columns, its rows (values as text) and its W3C serialisations.
+
+    ``raw`` maps ``json``, ``csv`` and ``tsv`` to the serialisation in that format. The rows are read
+    from the JSON serialisation the first time they are asked for.
+    """
+
+    __slots__ = ("_rows", "columns", "raw")
+
+    def __init__(self, columns: tuple[str, ...], raw: Mapping[str, bytes],
+                 rows: tuple[tuple[str | None, ...], ...] | None = None) -> None:
+        self.columns = columns
+        self.raw = raw
+        self._rows = rows
+
+    @property
+    def rows(self) -> tuple[tuple[str | None, ...], ...]:
+        if self._rows is None:
+            self._rows = _rows(json.loads(self.raw["json"]), self.columns)
+        return self._rows
 
     @classmethod
-    def from_raw(cls, raw: dict[str, bytes]) -> Result:
+    def from_raw(cls, raw: Mapping[str, bytes]) -> Result:
         """Columns and rows (values as text) read from the SPARQL JSON results in ``raw``."""
         parsed = json.loads(raw["json"])
         columns = tuple(parsed["head"]["vars"])
-        rows = tuple(
-            tuple(binding[c]["value"] if c in binding else None for c in columns)
-            for binding in parsed["results"]["bindings"]
-        )
-        return cls(columns, rows, raw)
+        return cls(columns, raw, _rows(parsed, columns))
+
+
+def _rows(parsed: dict[str, Any], columns: tuple[str, ...]) -> tuple[tuple[str | None, ...], ...]:
+    return tuple(
+        tuple(binding[c]["value"] if c in binding else None for c in columns)
+        for binding in parsed["results"]["bindings"]
+    )
 
 
 def run_query(store: ox.Store, query: NamedQuery, params: dict[str, str] | None = None,
-              base_iri: str | None = None) -> Result:
-    """Run a SELECT query over the union of all graphs. Parameters are bound as literals."""
+              base_iri: str | None = None, *, fmt: str = "json") -> Result:
+    """Run a SELECT query over the union of all graphs. Parameters are bound as literals.
+
+    The query is evaluated once and its result written in ``fmt`` (``json``, ``csv`` or ``tsv``);
+    another format asked of ``Result.raw`` later evaluates the query again.
+    """
+    if fmt not in RESULT_FORMATS:
+        raise QueryError(f"unknown result format {fmt!r}; choose from {', '.join(RESULT_FORMATS)}")
     params = params or {}
     check_parameters(query, params)
     substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
         ox.Variable(k): ox.Literal(v) for k, v in params.items()
     }
-    raw: dict[str, bytes] = {}
-    formats = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
-               "tsv": ox.QueryResultsFormat.TSV}
-    for name, fmt in formats.items():
+    columns: list[tuple[str, ...]] = []
+
+    def evaluate(name: str) -> bytes:
         try:
             solutions = store.query(query.text, prefixes=prefixes(base_iri or ""),
                                     use_default_graph_as_union=True, substitutions=substitutions)
@@ -125,10 +183,14 @@ def run_query(store: ox.Store, query: NamedQuery, params: dict[str, str] | None 
             raise QueryError(f"query {query.name!r} is not valid SPARQL: {exc}") from exc
         if not isinstance(solutions, ox.QuerySolutions):
             raise QueryError(f"query {query.name!r} is not a SELECT query")
-        data = solutions.serialize(format=fmt)
+        if not columns:
+            columns.append(tuple(v.value for v in solutions.variables))
+        data = solutions.serialize(format=RESULT_FORMATS[name])
         assert data is not None
-        raw[name] = data
-    return Result.from_raw(raw)
+        return data
+
+    raw = _Serialisations({fmt: evaluate(fmt)}, evaluate)
+    return Result(columns[0], raw)
 
 
 def format_result(result: Result, fmt: str, *, width: int = 60, base_iri: str | None = None) -> str:
@@ -140,22 +202,22 @@ def format_result(result: Result, fmt: str, *, width: int = 60, base_iri: str | 
         raise QueryError(f"unknown format {fmt!r}; choose from {', '.join(QUERY_FORMATS)}")
     if fmt != "table":
         return result.raw[fmt].decode("utf-8")
-    bindings = json.loads(result.raw["json"])["results"]["bindings"] if "json" in result.raw else []
+    bindings = json.loads(result.raw["json"])["results"]["bindings"]
     rows = [
         tuple(
-            _short_iri(value, base_iri)
-            if value is not None and i < len(bindings) and bindings[i].get(column, {}).get("type") == "uri"
-            else value
-            for column, value in zip(result.columns, row, strict=True)
+            None if term is None
+            else _short_iri(term["value"], base_iri) if term.get("type") == "uri"
+            else term["value"]
+            for term in (binding.get(column) for column in result.columns)
         )
-        for i, row in enumerate(result.rows)
+        for binding in bindings
     ]
     cells = [[_cell(v, width) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(result.columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(result.columns, widths, strict=True)).rstrip(),
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    lines.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines) + "\n"
 
 

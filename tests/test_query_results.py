@@ -1,0 +1,70 @@
+"""run_query on the embedded store: one evaluation for the format asked for, the others on demand."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from mlops_graph.errors import QueryError
+from mlops_graph.query.named import named_queries
+from mlops_graph.store import embedded
+
+
+@pytest.fixture(scope="module")
+def counted_store(corpus_output: Path) -> tuple[ox.Store, list[int]]:
+    """The sample corpus in memory, with a count of the queries evaluated on it."""
+    store = ox.Store()
+    store.bulk_load(path=str(corpus_output / "graph.trig"), format=ox.RdfFormat.TRIG)
+    calls: list[int] = []
+
+    class Counting:
+        def query(self, *args: object, **kwargs: object) -> object:
+            calls.append(1)
+            return store.query(*args, **kwargs)  # type: ignore[arg-type]
+
+    return Counting(), calls  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "tsv"])
+def test_one_evaluation_for_the_format_asked_for(counted_store: tuple[ox.Store, list[int]], fmt: str) -> None:
+    store, calls = counted_store
+    calls.clear()
+    result = embedded.run_query(store, named_queries()["terms"], fmt=fmt)
+    assert len(calls) == 1
+    assert embedded.format_result(result, fmt).encode() == result.raw[fmt]
+    assert len(calls) == 1
+
+
+def test_other_formats_and_rows_agree(counted_store: tuple[ox.Store, list[int]]) -> None:
+    store, calls = counted_store
+    result = embedded.run_query(store, named_queries()["definitions"], fmt="csv")
+    calls.clear()
+    parsed = json.loads(result.raw["json"])
+    assert len(calls) == 1  # JSON made on demand, once
+    assert sorted(result.raw) == ["csv", "json", "tsv"]
+    assert result.columns == tuple(parsed["head"]["vars"])
+    assert result.rows and len(result.rows) == len(parsed["results"]["bindings"])
+    table = list(csv.reader(io.StringIO(result.raw["csv"].decode("utf-8"))))
+    assert tuple(table[0]) == result.columns
+    assert [tuple(v or "" for v in row) for row in result.rows] == [tuple(r) for r in table[1:]]
+    assert len(result.raw["tsv"].decode().splitlines()) == len(result.rows) + 1
+    assert len(calls) == 2
+
+
+def test_the_table_reads_the_json(counted_store: tuple[ox.Store, list[int]]) -> None:
+    store, _ = counted_store
+    result = embedded.run_query(store, named_queries()["terms"])
+    text = embedded.format_result(result, "table")
+    assert text.splitlines()[0].split() == list(result.columns)
+    assert text.endswith(f"({len(result.rows)} rows)\n")
+
+
+def test_an_unknown_result_format_is_refused(counted_store: tuple[ox.Store, list[int]]) -> None:
+    store, _ = counted_store
+    with pytest.raises(QueryError, match="unknown result format"):
+        embedded.run_query(store, named_queries()["terms"], fmt="table")
