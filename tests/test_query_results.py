@@ -68,3 +68,32 @@ def test_an_unknown_result_format_is_refused(counted_store: tuple[ox.Store, list
     store, _ = counted_store
     with pytest.raises(QueryError, match="unknown result format"):
         embedded.run_query(store, named_queries()["terms"], fmt="table")
+
+
+def test_the_kept_store_is_reused_without_reading_the_graph_file_again(
+    corpus_build: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops_graph.export.atomic import write_output
+
+    out = tmp_path / "output"
+    write_output(out, corpus_build.files)  # type: ignore[attr-defined]
+    graph = out / "graph.trig"
+    first = embedded.open_store(graph)
+    count = len(first)
+    embedded._OPEN.clear()
+    hashed: list[Path] = []
+    real_digest = embedded._digest
+    monkeypatch.setattr(embedded, "_digest", lambda path: hashed.append(path) or real_digest(path))
+    again = embedded.open_store(graph)
+    assert hashed == [] and len(again) == count  # same file: the recorded digest is trusted
+    embedded._OPEN.clear()
+    del first, again
+    # A new build writes a new file: it is hashed and loaded again.
+    data = graph.read_bytes()
+    graph.unlink()
+    graph.write_bytes(data + b"<https://example.org/x> { <https://example.org/a> "
+                      b"<https://example.org/b> <https://example.org/c> . }\n")
+    reloaded = embedded.open_store(graph)
+    assert hashed == [graph]
+    assert len(reloaded) == count + 1
+    embedded._OPEN.clear()

@@ -29,6 +29,25 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
+def _identity(path: Path) -> str:
+    """Size, modification time and inode: a build writes a new file, so these change with it."""
+    st = path.stat()
+    return f"{st.st_size} {st.st_mtime_ns} {st.st_ino}"
+
+
+def _stamp_digest(stamp: Path, graph_file: Path) -> str:
+    """``graph_file``'s SHA-256 and name, as recorded in ``stamp`` when the file is the one it was
+    recorded for (same size, time and inode), else computed."""
+    identity = _identity(graph_file)
+    try:
+        lines = stamp.read_text().splitlines()
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    if len(lines) == 2 and lines[1] == identity and lines[0].endswith(f" {graph_file.name}"):
+        return lines[0]
+    return f"{_digest(graph_file)} {graph_file.name}"
+
+
 _OPEN: dict[tuple[str, str], ox.Store] = {}
 
 
@@ -37,7 +56,8 @@ def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
 
     For a build's ``graph.trig``, the store is kept on disk in ``store/`` beside it and reused
     (opened read-only, so any number of queries can run at once) while the file is unchanged: its
-    SHA-256 is recorded, and a new build makes the next query load it again. The store is loaded
+    SHA-256 is recorded (with its size, time and inode, so that an unchanged file is not read again
+    to check it), and a new build makes the next query load it again. The store is loaded
     into a fresh folder and renamed into place, so a half-loaded store is never used.
     """
     if not graph_file.is_file():
@@ -48,12 +68,12 @@ def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
         _load(store, graph_file, fmt)
         return store
     folder = graph_file.parent / STORE_DIR
-    digest = f"{_digest(graph_file)} {graph_file.name}"
+    stamp = folder / _DIGEST_FILE
+    digest = _stamp_digest(stamp, graph_file)
     key = (str(folder.resolve()), digest)
     if key in _OPEN:
         return _OPEN[key]
-    stamp = folder / _DIGEST_FILE
-    if not (stamp.is_file() and stamp.read_text().strip() == digest):
+    if not (stamp.is_file() and stamp.read_text().split("\n")[0] == digest):
         staging = graph_file.parent / f".{STORE_DIR}-loading-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         try:
@@ -62,7 +82,7 @@ def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
             _load(writer, graph_file, fmt)
             writer.flush()
             del writer
-            (staging / _DIGEST_FILE).write_text(digest + "\n")
+            (staging / _DIGEST_FILE).write_text(f"{digest}\n{_identity(graph_file)}\n")
             shutil.rmtree(folder, ignore_errors=True)
             os.rename(staging, folder)
         except OSError:
