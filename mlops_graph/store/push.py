@@ -17,7 +17,7 @@ of a push, in this order, with graph IRIs sorted:
 A dry run sends only the ``GET`` of step 1 (it needs the credentials, because the manifest tells
 what would be deleted) and changes nothing.
 
-HTTP goes through :mod:`urllib.request`. Digest authentication (what Virtuoso's
+HTTP goes through :mod:`urllib.request` (with :mod:`mlops_graph.store.http`). Digest authentication (what Virtuoso's
 ``/sparql-graph-crud-auth`` endpoint accepts) answers the server's challenge; Basic authentication
 sends the credentials with every request, unasked (use it over https only). Credentials that the
 server rejects are not retried.
@@ -26,20 +26,16 @@ The password never appears in a log record, an exception message or the returned
 
 from __future__ import annotations
 
-import base64
-import html
 import logging
 import re
-import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from email.message import Message
-from http.client import HTTPException, HTTPMessage
-from typing import IO, Literal
+from typing import Literal
 
 from mlops_graph.errors import StoreError
+from mlops_graph.store.http import Auth, RequestFailed, check_endpoint, check_scheme
 
 __all__ = ["CONTAINS_GRAPH", "PushError", "PushReport", "manifest_ntriples", "push_graphs"]
 
@@ -50,8 +46,6 @@ _log = logging.getLogger(__name__)
 
 _CONTENT_TYPE = "application/n-triples"
 _ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
-_EXCERPT_CHARS = 300
-_BODY_READ_LIMIT = 64 * 1024
 
 # An absolute IRI that can be written between angle brackets in N-Triples.
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\\x7f]*")
@@ -203,27 +197,6 @@ class _RequestFailed(Exception):
         self.cause = cause
 
 
-class _DigestAuthHandler(urllib.request.HTTPDigestAuthHandler):
-    """Answers a Digest challenge once; a challenge to credentials already sent is a failure.
-
-    (The standard handler retries up to six times with the same rejected password, and raises
-    ``ValueError`` on a challenge of a scheme it does not know.)
-    """
-
-    def http_error_401(
-        self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str, headers: HTTPMessage
-    ) -> IO[bytes] | None:
-        challenge = headers.get("www-authenticate", "") or ""
-        stale = "stale=true" in challenge.replace('"', "").replace(" ", "").lower()
-        if req.get_header(self.auth_header) is not None and not stale:
-            return None
-        try:
-            response: IO[bytes] | None = super().http_error_401(req, fp, code, msg, headers)
-        except ValueError:
-            return None
-        return response
-
-
 class _Client:
     """Sends Graph Store Protocol requests to one endpoint with one set of credentials."""
 
@@ -236,15 +209,10 @@ class _Client:
         auth: Literal["digest", "basic"],
         timeout: float,
     ) -> None:
-        parts = urllib.parse.urlsplit(endpoint)
-        if parts.username is not None or parts.password is not None:
-            raise StoreError("the store URL must not contain a user name or password; give them separately")
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise StoreError(f"the store URL {endpoint!r} is not an http:// or https:// URL")
+        parts = check_endpoint(endpoint, "store")
         if parts.fragment:
             raise StoreError(f"the store URL {endpoint!r} must not have a #fragment")
-        if auth not in ("digest", "basic"):
-            raise StoreError(f"unknown authentication scheme {auth!r}: use 'digest' or 'basic'")
+        check_scheme(auth)
         if user is not None and password is None:
             raise StoreError("a user name was given without a password (set MLOPS_GRAPH_PASSWORD)")
         if password is not None and user is None:
@@ -258,20 +226,8 @@ class _Client:
             raise StoreError("Digest authentication needs a user name and password made of ASCII characters")
         self.endpoint = endpoint
         self.auth = auth
-        self.has_credentials = user is not None
         self.timeout = timeout
-        self._secrets = _secret_forms(user, password)
-        handlers: list[urllib.request.BaseHandler] = []
-        self._basic: str | None = None
-        if user is not None and password is not None:
-            if auth == "digest":
-                manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-                manager.add_password(None, endpoint, user, password)
-                handlers.append(_DigestAuthHandler(manager))
-            else:
-                token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-                self._basic = f"Basic {token}"
-        self._opener = urllib.request.build_opener(*handlers)
+        self._auth = Auth(endpoint, user, password, auth)
 
     def url(self, graph: str) -> str:
         separator = "&" if urllib.parse.urlsplit(self.endpoint).query else "?"
@@ -297,41 +253,24 @@ class _Client:
         if data is not None:
             headers["Content-Type"] = _CONTENT_TYPE
         request = urllib.request.Request(url, data=data, headers=headers, method=method)
-        if self._basic is not None:
-            request.add_unredirected_header("Authorization", self._basic)
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                body = response.read() if method == "GET" else b""
-                status = int(response.status)
-                content_type = str(response.headers.get("Content-Type", ""))
-        except urllib.error.HTTPError as exc:
-            with exc:
-                status = exc.code
-                if missing_ok and status == 404:
-                    _log.debug("%s %s -> 404", method, url)
-                    return 404, "", b""
-                reason = self._describe_http_error(exc)
-            _log.debug("%s %s -> %s", method, url, status)
-            raise _RequestFailed(reason) from None
-        except urllib.error.URLError as exc:
-            _log.debug("%s %s -> %s", method, url, type(exc.reason).__name__)
-            raise _RequestFailed(self._describe_os_error(exc.reason), exc) from None
-        except (OSError, HTTPException) as exc:
-            _log.debug("%s %s -> %s", method, url, type(exc).__name__)
-            raise _RequestFailed(self._describe_os_error(exc), exc) from None
-        _log.debug("%s %s -> %d (%d bytes sent)", method, url, status, len(data or b""))
-        return status, content_type, body
+            answer = self._auth.send(request, self.timeout, read_body=method == "GET")
+        except RequestFailed as failure:
+            if failure.status is None:
+                _log.debug("%s %s -> %s", method, url, type(failure.error).__name__)
+                raise _RequestFailed(self._describe_os_error(failure.error), failure.cause) from None
+            _log.debug("%s %s -> %s", method, url, failure.status)
+            if missing_ok and failure.status == 404:
+                return 404, "", b""
+            raise _RequestFailed(self._describe_http_error(failure)) from None
+        _log.debug("%s %s -> %d (%d bytes sent)", method, url, answer.status, len(data or b""))
+        return answer.status, str(answer.headers.get("Content-Type", "")), answer.body
 
-    def _describe_http_error(self, exc: urllib.error.HTTPError) -> str:
-        reason = f"{exc.code} {exc.reason}".strip()
-        try:
-            raw = exc.read(_BODY_READ_LIMIT) if exc.fp is not None else b""
-        except (OSError, HTTPException):
-            raw = b""
-        excerpt = self.scrub(_excerpt(raw, exc.headers))
-        if excerpt:
-            reason += f": {excerpt}"
-        hint = self._hint(exc.code, str(exc.headers.get("WWW-Authenticate", "") or ""))
+    def _describe_http_error(self, failure: RequestFailed) -> str:
+        reason = failure.reason
+        if failure.excerpt:
+            reason += f": {failure.excerpt}"
+        hint = self._hint(failure.status or 0, failure.challenge)
         if hint:
             reason += f" ({hint})"
         return reason
@@ -339,7 +278,7 @@ class _Client:
     def _hint(self, code: int, challenge: str) -> str:
         if code == 401:
             scheme = challenge.split(" ", 1)[0].strip().lower()
-            if not self.has_credentials:
+            if not self._auth.has_credentials:
                 return "the store asks for credentials: give --user and set MLOPS_GRAPH_PASSWORD"
             if scheme and scheme != self.auth:
                 return (
@@ -358,48 +297,13 @@ class _Client:
             return "check the store URL; for Virtuoso it ends in /sparql-graph-crud-auth"
         return ""
 
-    def _describe_os_error(self, error: BaseException | str) -> str:
+    def _describe_os_error(self, error: BaseException | str | None) -> str:
         if isinstance(error, ConnectionRefusedError):
             return "connection refused (is the store running, and is the URL right?)"
         if isinstance(error, TimeoutError):
             return f"no answer within {self.timeout:g} s"
         text = str(error) or type(error).__name__
-        return self.scrub(f"{type(error).__name__}: {text}" if not isinstance(error, str) else text)
-
-    def scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-
-def _secret_forms(user: str | None, password: str | None) -> list[str]:
-    """The ways a password could show up in text: as is, percent-encoded, in a Basic header."""
-    if not password:
-        return []
-    forms = {password, urllib.parse.quote(password, safe=""), urllib.parse.quote_plus(password)}
-    token = f"{user or ''}:{password}".encode()
-    forms.add(base64.b64encode(token).decode("ascii"))
-    return sorted(forms, key=len, reverse=True)
-
-
-def _excerpt(raw: bytes, headers: Message) -> str:
-    """A short plain-text excerpt of an error response body (HTML tags removed)."""
-    if not raw:
-        return ""
-    charset = headers.get_content_charset() or "utf-8"
-    try:
-        text = raw.decode(charset, errors="replace")
-    except LookupError:
-        text = raw.decode("utf-8", errors="replace")
-    if "html" in (headers.get_content_type() or "") or re.search(r"<html|<!doctype", text, re.I):
-        text = re.sub(r"(?is)<(head|script|style)\b.*?</\1\s*>", " ", text)
-        text = re.sub(r"(?s)<![^>]*>", " ", text)
-        text = re.sub(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>", " ", text)
-        text = html.unescape(text)
-    text = " ".join(text.split())
-    if len(text) > _EXCERPT_CHARS:
-        text = text[: _EXCERPT_CHARS - 1] + "…"
-    return text
+        return self._auth.scrub(f"{type(error).__name__}: {text}" if not isinstance(error, str) else text)
 
 
 def _parse_manifest(manifest_graph: str, content_type: str, body: bytes) -> list[str]:

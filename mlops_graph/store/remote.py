@@ -31,13 +31,10 @@ error, never a silently shorter table.
 
 from __future__ import annotations
 
-import base64
 import re
-import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
-from http.client import HTTPException
 from typing import Literal
 
 import pyoxigraph as ox
@@ -47,12 +44,12 @@ from mlops_graph.graph.namespaces import sparql_prologue
 from mlops_graph.query.named import NamedQuery, check_parameters
 from mlops_graph.store.embedded import Result
 from mlops_graph.store.graphs import ontology_graph_iri
-from mlops_graph.store.push import CONTAINS_GRAPH, _DigestAuthHandler, _excerpt, _secret_forms
+from mlops_graph.store.http import Auth, RequestFailed, check_endpoint, check_scheme
+from mlops_graph.store.push import CONTAINS_GRAPH
 
 __all__ = ["bind_parameters", "data_graphs", "run_query", "run_select"]
 
 _ACCEPT = "application/sparql-results+json"
-_BODY_READ_LIMIT = 64 * 1024
 _FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
             "tsv": ox.QueryResultsFormat.TSV}
 
@@ -239,63 +236,31 @@ def _post(
     timeout: float,
     name: str,
 ) -> bytes:
-    parts = urllib.parse.urlsplit(endpoint)
-    if parts.username is not None or parts.password is not None:
-        raise StoreError("the endpoint URL must not contain a user name or password; give them separately")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise StoreError(f"the endpoint URL {endpoint!r} is not an http:// or https:// URL")
+    check_endpoint(endpoint, "endpoint")
     if (user is None) != (password is None):
         raise StoreError("give both a user name and a password, or neither")
-    if auth not in ("digest", "basic"):
-        raise StoreError(f"unknown authentication scheme {auth!r}: use 'digest' or 'basic'")
-    hidden = _secret_forms(user, password)
-
-    def scrub(message: str) -> str:
-        for secret in hidden:
-            message = message.replace(secret, "***")
-        return message
-
-    handlers: list[urllib.request.BaseHandler] = []
+    check_scheme(auth)
     headers = {"Accept": _ACCEPT, "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
     request_data = urllib.parse.urlencode(
         [("query", text), *(("default-graph-uri", g) for g in (default_graphs or ()))]
     ).encode("ascii")
     request = urllib.request.Request(endpoint, data=request_data, headers=headers, method="POST")
-    if user is not None and password is not None:
-        if auth == "digest":
-            manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            manager.add_password(None, endpoint, user, password)
-            handlers.append(_DigestAuthHandler(manager))
-        else:
-            token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-            request.add_unredirected_header("Authorization", f"Basic {token}")
-    opener = urllib.request.build_opener(*handlers)
+    credentials = Auth(endpoint, user, password, auth)
     try:
-        with opener.open(request, timeout=timeout) as response:
-            body: bytes = response.read()
-            max_rows = response.headers.get("X-SPARQL-MaxRows")
-    except urllib.error.HTTPError as exc:
-        with exc:
-            try:
-                raw = exc.read(_BODY_READ_LIMIT) if exc.fp is not None else b""
-            except (OSError, HTTPException):
-                raw = b""
-            reason = scrub(f"{exc.code} {exc.reason}".strip())
-            excerpt = scrub(_excerpt(raw, exc.headers))
-        if exc.code in (401, 403):
+        answer = credentials.send(request, timeout)
+    except RequestFailed as failure:
+        if failure.status in (401, 403):
             hint = ("the endpoint asks for credentials" if user is None
                     else "check the user name and password")
-            raise StoreError(f"{endpoint}: query {name!r} refused: {reason} ({hint})") from None
-        detail = f": {excerpt}" if excerpt else ""
-        raise QueryError(f"{endpoint}: query {name!r} failed: {reason}{detail}") from None
-    except urllib.error.URLError as exc:
-        raise StoreError(scrub(f"{endpoint}: cannot reach the endpoint: {exc.reason}")) from None
-    except (OSError, HTTPException) as exc:
-        problem = f"{type(exc).__name__}: {exc}"
-        raise StoreError(scrub(f"{endpoint}: cannot reach the endpoint: {problem}")) from None
+            raise StoreError(f"{endpoint}: query {name!r} refused: {failure.reason} ({hint})") from None
+        if failure.status is not None:
+            detail = f": {failure.excerpt}" if failure.excerpt else ""
+            raise QueryError(f"{endpoint}: query {name!r} failed: {failure.reason}{detail}") from None
+        raise StoreError(credentials.scrub(f"{endpoint}: cannot reach the endpoint: {failure.reason}")) from None
+    max_rows = answer.headers.get("X-SPARQL-MaxRows")
     if max_rows is not None:
         raise QueryError(
             f"{endpoint}: the answer to query {name!r} was cut at {max_rows} rows by the endpoint"
             " (Virtuoso's [SPARQL] ResultSetMaxRows); raise that limit or narrow the query"
         )
-    return body
+    return answer.body
