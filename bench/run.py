@@ -2,14 +2,15 @@
 """Speed and memory benchmarks: mlops-graph against the straightforward rdflib exporter.
 
     .venv/bin/python bench/run.py                      # 1k and 10k notes, 3 rounds each
-    .venv/bin/python bench/run.py --notes 1000 10000 50000 --rounds 5
+    .venv/bin/python bench/run.py --notes 1000 10000 50000 --skip-queries   # 50k built once
     .venv/bin/python bench/run.py --queries-only output/   # only the named queries, on an existing build
 
 For each corpus size it makes the corpus (bench/make_corpus.py, deterministic), then runs the
-baseline (bench/baseline_rdflib.py) and a full `mlops-graph build` in alternation, each in its own
-process, and prints the median wall time, the ratio baseline / mlops-graph measured in the same
-run, and each process's peak resident memory (from wait4's rusage). It then times a one-note edit
-followed by a rebuild, and every named query on the embedded store. It prints figures; it never
+baseline (bench/baseline_rdflib.py) and a full `mlops-graph build --no-cache` in alternation, each
+in its own process and into a fresh folder, and prints the median wall and CPU times, the ratio
+baseline / mlops-graph measured in the same run, and each process's peak resident memory (from
+wait4's rusage). It then times a one-note edit followed by a rebuild that uses the build cache, and
+every named query on the embedded store. It prints figures; it never
 fails on one.
 """
 
@@ -30,10 +31,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PYTHON = sys.executable
 CORPORA = HERE / "corpora"
+#: Corpora this large are built ``--large-rounds`` times (default once): they take minutes.
+LARGE = 50_000
 
 
-def run(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
+def run(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system, with the worker processes it waited for) and peak
+    RSS in MB (the largest of the process and its children) of one child process."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -41,7 +45,7 @@ def run(cmd: list[str]) -> tuple[float, float]:
     err = proc.stderr.read().decode() if proc.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def corpus(notes: int) -> Path:
@@ -53,8 +57,9 @@ def corpus(notes: int) -> Path:
     return folder
 
 
-def build_cmd(notes: Path, out: Path) -> list[str]:
-    return [PYTHON, "-m", "mlops_graph", "build", str(notes), "-o", str(out), "-q"]
+def build_cmd(notes: Path, out: Path, *, cache: bool = True) -> list[str]:
+    return [PYTHON, "-m", "mlops_graph", "build", str(notes), "-o", str(out), "-q",
+            *(() if cache else ("--no-cache",))]
 
 
 def table(rows: list[list[str]]) -> str:
@@ -65,20 +70,24 @@ def table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def bench_builds(sizes: list[int], rounds: int, work: Path) -> None:
-    rows = [["notes", "baseline s", "mlops-graph s", "ratio", "baseline MB", "mlops-graph MB"]]
+def bench_builds(sizes: list[int], rounds: int, large_rounds: int, work: Path) -> None:
+    """Full builds, each into a fresh folder and without the build cache, alternating with the baseline."""
+    rows = [["notes", "baseline s", "mlops-graph s", "ratio", "baseline CPU s", "mlops-graph CPU s",
+             "baseline MB", "mlops-graph MB"]]
     for size in sizes:
         notes = corpus(size)
-        base_t, base_m, ours_t, ours_m = [], [], [], []
-        for _ in range(rounds):
-            t, m = run([PYTHON, str(HERE / "baseline_rdflib.py"), str(notes), str(work / "baseline")])
-            base_t.append(t)
-            base_m.append(m)
-            t, m = run(build_cmd(notes, work / f"out-{size}"))
-            ours_t.append(t)
-            ours_m.append(m)
-        b, o = statistics.median(base_t), statistics.median(ours_t)
-        rows.append([str(size), f"{b:.2f}", f"{o:.2f}", f"{b / o:.2f}x", f"{max(base_m):.0f}", f"{max(ours_m):.0f}"])
+        base: list[tuple[float, float, float]] = []
+        ours: list[tuple[float, float, float]] = []
+        for _ in range(large_rounds if size >= LARGE else rounds):
+            shutil.rmtree(work / "baseline", ignore_errors=True)
+            base.append(run([PYTHON, str(HERE / "baseline_rdflib.py"), str(notes), str(work / "baseline")]))
+            shutil.rmtree(work / f"out-{size}", ignore_errors=True)
+            ours.append(run(build_cmd(notes, work / f"out-{size}", cache=False)))
+        b, o = (statistics.median(t[0] for t in runs) for runs in (base, ours))
+        bc, oc = (statistics.median(t[1] for t in runs) for runs in (base, ours))
+        rows.append([str(size), f"{b:.2f}", f"{o:.2f}", f"{b / o:.2f}x", f"{bc:.1f}", f"{oc:.1f}",
+                     f"{max(t[2] for t in base):.0f}", f"{max(t[2] for t in ours):.0f}"])
+        print(f"full builds, median of {len(base)} (wall and CPU seconds, peak RSS MB):")
         print(table(rows), "\n", flush=True)
 
 
@@ -88,14 +97,18 @@ def bench_edit(size: int, rounds: int, work: Path) -> None:
     shutil.rmtree(notes, ignore_errors=True)
     shutil.copytree(source, notes)
     out = work / f"edit-out-{size}"
-    run(build_cmd(notes, out))
+    first = run(build_cmd(notes, out))
     victim = sorted(notes.rglob("*.md"))[size // 2]
     times = []
     for i in range(rounds):
         with victim.open("a", encoding="utf-8") as handle:
             handle.write(f"\n> An added quote, edit {i}.\n")
-        times.append(run(build_cmd(notes, out))[0])
-    print(f"one note edited in {size}: rebuild median {statistics.median(times):.2f} s over {rounds} rounds\n")
+        times.append(run(build_cmd(notes, out)))
+    wall = statistics.median(t[0] for t in times)
+    cpu = statistics.median(t[1] for t in times)
+    print(f"one note edited in {size} (build cache in the output folder): first build {first[0]:.2f} s, "
+          f"rebuild median {wall:.2f} s wall, {cpu:.1f} s CPU, peak {max(t[2] for t in times):.0f} MB "
+          f"over {rounds} rounds\n")
 
 
 def _compare_term(store: object) -> str:
@@ -183,6 +196,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--notes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--large-rounds", type=int, default=1, help=f"rounds for corpora of {LARGE:,} notes or more")
     parser.add_argument("--skip-queries", action="store_true")
     parser.add_argument("--queries-only", metavar="OUT", type=Path,
                         help="only time the named queries on the existing build in OUT (no corpus, no build)")
@@ -195,10 +209,11 @@ def main() -> None:
         return
     work = Path(tempfile.mkdtemp(prefix="mlops-graph-bench-"))
     try:
-        bench_builds(args.notes, args.rounds, work)
-        bench_edit(max(args.notes), args.rounds, work)
+        bench_builds(args.notes, args.rounds, args.large_rounds, work)
+        edit_size = max(n for n in args.notes if n < LARGE) if any(n < LARGE for n in args.notes) else max(args.notes)
+        bench_edit(edit_size, args.rounds, work)
         if not args.skip_queries:
-            bench_queries(max(args.notes), work / f"out-{max(args.notes)}", args.rounds)
+            bench_queries(edit_size, work / f"out-{edit_size}", args.rounds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
