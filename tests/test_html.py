@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import random
@@ -26,6 +27,9 @@ from mlops_graph.export.html import (
     render_html,
     safe_http_url,
 )
+from mlops_graph.graph.fold import Census, fold_graph, folded_info
+from mlops_graph.graph.network import to_networkx
+from mlops_graph.pipeline import BuildResult
 from tests.browser_support import (
     ANGLED_HTTPS_URL,
     BASE,
@@ -455,3 +459,58 @@ def test_folded_view_keeps_the_most_connected_nodes(monkeypatch: pytest.MonkeyPa
     assert sorted(info["iri"] for info in data["details"]) == [
         f"{BASE}source/en.wikipedia.org/wikipedia", "https://w3id.org/mlops-graph/vocab/mlops"]
     assert "The 2 most connected of its 3 concepts and sources are shown." in data["view"]["message"]
+
+
+# ----------------------------------------------------------------------------- folding the mappings
+
+
+def _graph_data(graph: nx.DiGraph) -> tuple[Any, ...]:
+    return (graph.graph, dict(graph.nodes(data=True)), {(u, v): d for u, v, d in graph.edges(data=True)})
+
+
+@pytest.mark.parametrize("build_name", ["corpus_build", "mixed_build"])
+def test_folding_the_mappings_is_folding_the_whole_graph(build_name: str, request: pytest.FixtureRequest,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    build: BuildResult = request.getfixturevalue(build_name)
+    ordered = sorted(build.mappings, key=lambda m: m.iri)
+    assert Census(ordered).lean
+    whole = to_networkx(build.mappings, build.index)
+    assert folded_info(whole) is None
+    folded = to_networkx(build.mappings, build.index, fold_above=3)
+    assert _graph_data(folded) == _graph_data(fold_graph(whole, 3))
+    info = folded_info(folded)
+    assert info is not None
+    assert (info.nodes, info.edges) == (whole.number_of_nodes(), whole.number_of_edges())
+    assert to_networkx(build.mappings, build.index, fold_above=whole.number_of_nodes()).number_of_nodes() == (
+        whole.number_of_nodes())
+    monkeypatch.setattr(page_module, "FOLD_THRESHOLD", 3)
+    assert render_html(folded) == render_html(whole)
+    monkeypatch.setattr(page_module, "FOLDED_MAX_NODES", 7)
+    page = render_html(folded)
+    assert page == render_html(whole)
+    assert len(page_data(page)["nodes"]) == 7
+
+
+def test_mappings_whose_iris_collide_are_folded_from_the_whole_graph(corpus_build: BuildResult) -> None:
+    # A cited page whose URL is a concept's IRI, and a note mapped twice.
+    mappings = list(corpus_build.mappings)
+    at = next(i for i, m in enumerate(mappings) if any(d.page_iri for d in m.definitions))
+    m = mappings[at]
+    mappings[at] = dataclasses.replace(m, definitions=[
+        dataclasses.replace(d, page_iri=d.concept.iri) if d.page_iri else d for d in m.definitions])
+    mappings.append(mappings[0])
+    assert not Census(sorted(mappings, key=lambda x: x.iri)).lean
+    folded = to_networkx(mappings, corpus_build.index, fold_above=3)
+    assert _graph_data(folded) == _graph_data(fold_graph(to_networkx(mappings, corpus_build.index), 3))
+
+
+def test_folded_graph_counts(corpus_build: BuildResult) -> None:
+    whole = to_networkx(corpus_build.mappings, corpus_build.index)
+    folded = to_networkx(corpus_build.mappings, corpus_build.index, fold_above=3)
+    kept = {n for n, d in whole.nodes(data=True) if d["kind"] in ("concept", "source")}
+    assert set(folded.nodes) == kept
+    for node in kept:
+        counts = folded.nodes[node]["folded"]
+        assert (counts["definitions"], counts["notes"]) == _expected_fold(whole, node)
+    pairs = [(u, v, d) for u, v, d in folded.edges(data=True)]
+    assert pairs and all(d["relation"] == "folded definitions" and d["count"] >= 1 for _, _, d in pairs)

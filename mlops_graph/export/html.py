@@ -17,8 +17,10 @@ How the page is laid out depends on the graph's size:
   (:func:`networkx.spring_layout`) up to :data:`SPRING_MAX_NODES` nodes, a numpy force layout with
   sampled repulsion beyond;
 * above :data:`FOLD_THRESHOLD` nodes, notes, definitions and cited pages are folded into counts on
-  the concepts and sources they touch, before any layout is computed; if the folded graph still has
-  more than :data:`FOLDED_MAX_NODES` nodes, the most connected ones are kept.
+  the concepts and sources they touch (:func:`mlops_graph.graph.fold.fold_graph`), before any layout
+  is computed; if the folded graph still has more than :data:`FOLDED_MAX_NODES` nodes, the most
+  connected ones are kept. A graph folded beforehand (``to_networkx(..., fold_above=…)``, see
+  :mod:`mlops_graph.graph.fold`) is drawn as the same folded view.
 """
 
 from __future__ import annotations
@@ -37,15 +39,29 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import numpy as np
-import numpy.typing as npt
 import pyvis
 from pyvis.network import Network
 
-#: Largest graph laid out by vis-network's physics in the browser.
-PHYSICS_MAX_NODES = 300
-#: Largest graph laid out with :func:`networkx.spring_layout` (networkx needs scipy from 500 nodes on).
-SPRING_MAX_NODES = 499
+from mlops_graph.export.layout import (
+    LAYOUT_PIXELS,
+    LAYOUT_SEED,
+    NODE_SIZE_MAX,
+    NODE_SIZE_MIN,
+    PHYSICS_MAX_NODES,
+    SPRING_MAX_NODES,
+    layout,
+    sizes,
+    undirected,
+)
+from mlops_graph.graph.digraph import from_adjacency
+from mlops_graph.graph.fold import FOLDED_KINDS, fold_graph, folded_info
+
+__all__ = [
+    "ARROWS_MAX_NODES", "DETAIL_LIST_MAX", "FOLDED_MAX_NODES", "FOLD_THRESHOLD", "KIND_STYLES", "LABEL_MAX_CHARS",
+    "LAYOUT_PIXELS", "LAYOUT_SEED", "NODE_SIZE_MAX", "NODE_SIZE_MIN", "OTHER_KIND", "PHYSICS_MAX_NODES",
+    "SPRING_MAX_NODES", "KindStyle", "render_html", "safe_http_url",
+]
+
 #: Graphs with more nodes than this are shown folded.
 FOLD_THRESHOLD = 5000
 #: The folded view keeps at most this many nodes, the most connected first.
@@ -56,16 +72,6 @@ ARROWS_MAX_NODES = 2000
 LABEL_MAX_CHARS = 28
 #: Lists in the details panel show at most this many items, then say how many more there are.
 DETAIL_LIST_MAX = 50
-#: Seed of every random choice made by the layouts.
-LAYOUT_SEED = 7
-#: Pixels per unit of the ideal edge length of the computed layouts.
-LAYOUT_PIXELS = 100.0
-_LAYOUT_SAMPLES = 160
-_LAYOUT_ITERATIONS = 80
-_LAYOUT_CHUNK = 1_000_000
-#: Node sizes (vis-network's ``size``) for the least and the most central node.
-NODE_SIZE_MIN = 8.0
-NODE_SIZE_MAX = 30.0
 
 #: The kind given to nodes whose ``kind`` attribute is missing or unknown.
 OTHER_KIND = "other"
@@ -91,7 +97,6 @@ KIND_STYLES: dict[str, KindStyle] = {
     OTHER_KIND: KindStyle("Other", "Other", "#777777", "triangleDown"),
 }
 
-_FOLDED_KINDS = frozenset({"note", "definition", "page"})
 _TEMPLATE_PACKAGE = "mlops_graph.export"
 _VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 _MARKER = re.compile(r"@@([A-Z_]+)@@")
@@ -103,8 +108,6 @@ _JSON_ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
 
 Row = dict[str, Any]
 Json = dict[str, Any]
-FloatArray = npt.NDArray[np.float64]
-Float32Array = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ class _View:
     folded: bool
     message: str
     weights: dict[tuple[str, str], float]
+    node_count: int
     edge_count: int
 
 
@@ -135,13 +139,16 @@ def render_html(graph: nx.DiGraph, *, title: str = "mlops-graph") -> str:
 
 
 def _render(graph: nx.DiGraph, title: str) -> str:
-    view = _full_view(graph) if graph.number_of_nodes() <= FOLD_THRESHOLD else _folded_view(graph)
+    if folded_info(graph) is None and graph.number_of_nodes() <= FOLD_THRESHOLD:
+        view = _full_view(graph)
+    else:
+        view = _folded_view(graph if folded_info(graph) is not None else fold_graph(graph, FOLD_THRESHOLD))
     shown = view.graph
     node_ids = sorted(shown.nodes)
     edge_keys = sorted((str(u), str(v), _relation(d)) for u, v, d in shown.edges(data=True))
-    undirected = _undirected(node_ids, edge_keys, view.weights)
-    sizes = _sizes(undirected)
-    positions, layout = _layout(undirected)
+    graph_u = undirected(node_ids, edge_keys, view.weights)
+    node_sizes = sizes(graph_u)
+    positions, layout_name = layout(graph_u, large_above=FOLDED_MAX_NODES)
 
     # vis-network ids are positions in ``node_ids``; the IRIs travel in the details.
     index = {node_id: i for i, node_id in enumerate(node_ids)}
@@ -152,7 +159,7 @@ def _render(graph: nx.DiGraph, title: str) -> str:
         attrs = shown.nodes[node_id]
         kind = _kind(attrs)
         kind_counts[kind] = kind_counts.get(kind, 0) + 1
-        options: dict[str, Any] = {"group": kind, "size": sizes[node_id]}
+        options: dict[str, Any] = {"group": kind, "size": node_sizes[node_id]}
         if positions is not None:
             options["x"], options["y"] = positions[node_id]
         net.add_node(i, label=_short_label(_full_label(node_id, attrs)) or "…", **options)
@@ -176,9 +183,9 @@ def _render(graph: nx.DiGraph, title: str) -> str:
         "title": title,
         "view": {
             "folded": view.folded,
-            "layout": layout,
+            "layout": layout_name,
             "message": view.message,
-            "graphNodes": graph.number_of_nodes(),
+            "graphNodes": view.node_count,
             "graphEdges": view.edge_count,
             "nodes": len(nodes),
             "edges": len(edges),
@@ -186,7 +193,7 @@ def _render(graph: nx.DiGraph, title: str) -> str:
         "kinds": [
             {"kind": kind, "name": style.name, "singular": style.singular, "color": style.color,
              "shape": style.shape, "count": kind_counts.get(kind, 0),
-             "folded": view.folded and kind in _FOLDED_KINDS}
+             "folded": view.folded and kind in FOLDED_KINDS}
             for kind, style in KIND_STYLES.items()
             if kind != OTHER_KIND or kind_counts.get(kind)
         ],
@@ -208,205 +215,44 @@ def _full_view(graph: nx.DiGraph) -> _View:
                    f"{PHYSICS_MAX_NODES:,} nodes), so nodes stay where they are drawn.")
     else:
         message = f"Full view: all {count:,} nodes."
-    return _View(graph, folded=False, message=message, weights={}, edge_count=graph.number_of_edges())
+    return _View(graph, folded=False, message=message, weights={}, node_count=count,
+                 edge_count=graph.number_of_edges())
 
 
-def _folded_view(graph: nx.DiGraph) -> _View:
-    """Keep concepts and sources; fold notes, definitions and pages into counts on them.
-
-    One pass over the edges collects, per definition, its notes, concepts and sources (directly or
-    through its cited page's publisher); the counts and the source-to-concept links follow from that.
-    """
-    kinds = {node: _kind(attrs) for node, attrs in graph.nodes(data=True)}
-    kept = {node for node, kind in kinds.items() if kind == "concept" or kind == "source"}
-    definitions: dict[str, set[str]] = {node: set() for node in kept}
-    notes: dict[str, set[str]] = {node: set() for node in kept}
-    pages: dict[str, set[str]] = {node: set() for node in kept}
-    defining: dict[str, int] = dict.fromkeys(kept, 0)
-    linked: dict[str, dict[str, list[str]]] = {}
-    page_sources: dict[str, list[str]] = {}
-    kept_edges: list[tuple[str, str, str]] = []
-
-    edge_count = 0
-    for a, b, relation in graph.edges(data="relation"):
-        edge_count += 1
-        kind_a = kinds[a]
-        kind_b = kinds[b]
-        if kind_a == "definition":
-            if kind_b != "definition":
-                linked.setdefault(a, {}).setdefault(kind_b, []).append(b)
-                if kind_b == "concept" and relation == "defines":
-                    defining[b] += 1
-        elif kind_b == "definition":
-            linked.setdefault(b, {}).setdefault(kind_a, []).append(a)
-        elif kind_a == "note":
-            if kind_b == "concept":
-                notes[b].add(a)
-        elif kind_a == "page":
-            if kind_b == "source":
-                pages[b].add(a)
-                page_sources.setdefault(a, []).append(b)
-        elif kind_b == "note":
-            if kind_a == "concept":
-                notes[a].add(b)
-        elif kind_b == "page":
-            if kind_a == "source":
-                pages[a].add(b)
-                page_sources.setdefault(b, []).append(a)
-        elif a in kept and b in kept:
-            kept_edges.append((a, b, relation if isinstance(relation, str) else ""))
-
-    pair_weights: dict[tuple[str, str], int] = {}
-    for definition, by_kind in linked.items():
-        def_notes = by_kind.get("note", ())
-        def_concepts = set(by_kind.get("concept", []))
-        def_sources = set(by_kind.get("source", []))
-        for page in by_kind.get("page", []):
-            def_sources.update(page_sources.get(page, []))
-        for target in def_concepts | def_sources:
-            definitions[target].add(definition)
-            notes[target].update(def_notes)
-        for source in def_sources:
-            for concept in def_concepts:
-                pair_weights[(source, concept)] = pair_weights.get((source, concept), 0) + 1
-
-    hidden_kinds = sum(1 for kind in kinds.values() if kind in _FOLDED_KINDS)
-    message = (f"Folded view: the graph has {len(kinds):,} nodes, more than {FOLD_THRESHOLD:,}, so its "
-               f"{hidden_kinds:,} notes, definitions and cited pages are folded into counts on the "
+def _folded_view(folded: nx.DiGraph) -> _View:
+    """The view of a folded graph (see :mod:`mlops_graph.graph.fold`), cut to its most connected nodes."""
+    info = folded_info(folded)
+    if info is None:
+        raise ValueError("not a folded graph")
+    message = (f"Folded view: the graph has {info.nodes:,} nodes, more than {info.threshold:,}, so its "
+               f"{info.hidden:,} notes, definitions and cited pages are folded into counts on the "
                "concepts and sources they touch (see each node's details).")
-    if len(kept) > FOLDED_MAX_NODES:
-        links: dict[str, int] = dict.fromkeys(kept, 0)
-        for source, concept in pair_weights:
-            links[source] += 1
-            links[concept] += 1
-        for source, target, _ in kept_edges:
-            links[source] += 1
-            links[target] += 1
-        rank = {node: len(definitions[node]) + len(notes[node]) + links[node] for node in kept}
-        total = len(kept)
-        kept = set(sorted(kept, key=lambda node: (-rank[node], node))[:FOLDED_MAX_NODES])
+    shown = folded
+    total = folded.number_of_nodes()
+    if total > FOLDED_MAX_NODES:
+        rank = {node: _rank(attrs) for node, attrs in folded.nodes(data=True)}
+        shown = _cut(folded, sorted(rank, key=lambda node: (-rank[node], node))[:FOLDED_MAX_NODES])
         message += (f" The {FOLDED_MAX_NODES:,} most connected of its {total:,} concepts and sources "
                     "are shown.")
-
-    folded = nx.DiGraph()
-    for node in sorted(kept):
-        attrs = dict(graph.nodes[node])
-        attrs["folded"] = {"definitions": len(definitions[node]), "notes": len(notes[node]),
-                           "pages": len(pages[node]), "defining": defining[node]}
-        folded.add_node(node, **attrs)
-    for source, target, relation in kept_edges:
-        if source in kept and target in kept:
-            folded.add_edge(source, target, relation=relation)
-    weights: dict[tuple[str, str], float] = {}
-    for (source, concept), weight in pair_weights.items():
-        if source in kept and concept in kept:
-            if not folded.has_edge(source, concept):
-                folded.add_edge(source, concept, relation="folded definitions")
-            weights[(source, concept)] = float(weight)
-    return _View(folded, folded=True, message=message, weights=weights, edge_count=edge_count)
+    weights = {(source, target): float(count)
+               for source, target, count in shown.edges(data="count") if isinstance(count, int)}
+    return _View(shown, folded=True, message=message, weights=weights, node_count=info.nodes,
+                 edge_count=info.edges)
 
 
-# --------------------------------------------------------------------------------------- size, layout
+def _cut(graph: nx.DiGraph, nodes: list[str]) -> nx.DiGraph:
+    """The subgraph of ``graph`` on ``nodes``, sharing its attribute dicts (faster to read than a view)."""
+    kept = set(nodes)
+    succ = {node: {target: data for target, data in graph.succ[node].items() if target in kept} for node in nodes}
+    pred = {node: {source: data for source, data in graph.pred[node].items() if source in kept} for node in nodes}
+    return from_adjacency({node: graph.nodes[node] for node in nodes}, succ, pred, **graph.graph)
 
 
-def _undirected(node_ids: list[str], edge_keys: list[tuple[str, str, str]],
-                weights: Mapping[tuple[str, str], float]) -> nx.Graph:
-    undirected = nx.Graph()
-    undirected.add_nodes_from(node_ids)
-    for source, target, _ in edge_keys:
-        if source == target:
-            continue
-        weight = weights.get((source, target), 1.0)
-        if undirected.has_edge(source, target):
-            undirected[source][target]["weight"] += weight
-        else:
-            undirected.add_edge(source, target, weight=weight)
-    return undirected
-
-
-def _sizes(undirected: nx.Graph) -> dict[str, float]:
-    """Node size from weighted degree centrality, on a square-root scale."""
-    if undirected.number_of_nodes() == 0:
-        return {}
-    degree = {str(node): float(value) for node, value in undirected.degree(weight="weight")}
-    top = max(degree.values()) or 1.0
-    return {node: round(NODE_SIZE_MIN + (NODE_SIZE_MAX - NODE_SIZE_MIN) * math.sqrt(value / top), 1)
-            for node, value in degree.items()}
-
-
-def _layout(undirected: nx.Graph) -> tuple[dict[str, tuple[float, float]] | None, str]:
-    """Pixel positions by node id, or None when the browser's physics lays the graph out."""
-    count = undirected.number_of_nodes()
-    if count <= PHYSICS_MAX_NODES:
-        return None, "physics"
-    order = [str(node) for node in undirected.nodes]
-    if count <= SPRING_MAX_NODES:
-        raw = nx.spring_layout(undirected, seed=LAYOUT_SEED, iterations=50)
-        coords = np.array([raw[node] for node in order], dtype=np.float64)
-        coords *= math.sqrt(count) / 2.0
-        layout = "spring"
-    else:
-        index = {node: i for i, node in enumerate(order)}
-        edges = [(index[str(u)], index[str(v)], float(w)) for u, v, w in undirected.edges(data="weight")]
-        coords = _force_layout(count, edges)
-        layout = "force"
-    coords = (coords - coords.mean(axis=0)) * LAYOUT_PIXELS
-    return {node: (round(float(x), 1), round(float(y), 1)) for node, (x, y) in zip(order, coords, strict=True)}, layout
-
-
-def _force_layout(count: int, edges: list[tuple[int, int, float]]) -> FloatArray:
-    """Fruchterman-Reingold with repulsion from a random sample of nodes per step, for large graphs.
-
-    The ideal edge length is 1. Each step costs O(count * samples + edges) in float32, with at most
-    :data:`_LAYOUT_CHUNK` node pairs in memory at once.
-    """
-    rng = np.random.default_rng(LAYOUT_SEED)
-    side = math.sqrt(count)
-    start = rng.random((2, count)) * side
-    x: Float32Array = start[0].astype(np.float32)
-    y: Float32Array = start[1].astype(np.float32)
-    samples = min(count, _LAYOUT_SAMPLES if count <= FOLDED_MAX_NODES else _LAYOUT_SAMPLES // 2)
-    iterations = _LAYOUT_ITERATIONS if count <= FOLDED_MAX_NODES else _LAYOUT_ITERATIONS // 2
-    src = np.array([e[0] for e in edges], dtype=np.intp)
-    dst = np.array([e[1] for e in edges], dtype=np.intp)
-    weight = (np.log1p(np.array([e[2] for e in edges], dtype=np.float64)) / math.log(2.0)).astype(np.float32)
-    temperature = side / 8.0
-    cooling = temperature / (iterations + 1)
-    chunk = max(1, _LAYOUT_CHUNK // max(samples, 1))
-    floor = np.float32(0.01)
-    gravity = np.float32(0.5 / side)
-    for _ in range(iterations):
-        picked = rng.choice(count, size=samples, replace=False) if samples < count else np.arange(count)
-        ax, ay = x[picked], y[picked]
-        scale = np.float32(count / samples)
-        fx = np.empty(count, dtype=np.float32)
-        fy = np.empty(count, dtype=np.float32)
-        for begin in range(0, count, chunk):
-            end = begin + chunk
-            dx = np.subtract.outer(x[begin:end], ax)
-            dy = np.subtract.outer(y[begin:end], ay)
-            inverse = dx * dx
-            inverse += dy * dy
-            np.maximum(inverse, floor, out=inverse)
-            np.reciprocal(inverse, out=inverse)
-            fx[begin:end] = np.einsum("ij,ij->i", dx, inverse) * scale
-            fy[begin:end] = np.einsum("ij,ij->i", dy, inverse) * scale
-        if src.size:
-            ex = x[src] - x[dst]
-            ey = y[src] - y[dst]
-            pull = np.sqrt(ex * ex + ey * ey) * weight
-            fx -= np.bincount(src, weights=ex * pull, minlength=count).astype(np.float32)
-            fy -= np.bincount(src, weights=ey * pull, minlength=count).astype(np.float32)
-            fx += np.bincount(dst, weights=ex * pull, minlength=count).astype(np.float32)
-            fy += np.bincount(dst, weights=ey * pull, minlength=count).astype(np.float32)
-        fx -= (x - x.mean()) * gravity
-        fy -= (y - y.mean()) * gravity
-        length = np.sqrt(fx * fx + fy * fy)
-        step = np.minimum(length, np.float32(temperature)) / np.maximum(length, np.float32(1e-6))
-        x += fx * step
-        y += fy * step
-        temperature -= cooling
-    return np.column_stack((x, y)).astype(np.float64)
+def _rank(attrs: Mapping[str, Any]) -> int:
+    counts = attrs.get("folded")
+    if not isinstance(counts, Mapping):
+        return 0
+    return sum(int(counts.get(key, 0)) for key in ("definitions", "notes", "links"))
 
 
 # ------------------------------------------------------------------------------------------- details
@@ -469,10 +315,25 @@ def _text_row(name: str, value: Any) -> Row | None:
 def _items_row(name: str, values: Any) -> Row | None:
     if not isinstance(values, list | tuple):
         return None
-    items = [text for text in (_text(v) for v in values) if text]
+    items: list[str] = []
+    more = 0
+    for i, value in enumerate(values):
+        text = _text(value)
+        if text:
+            items.append(text)
+            if len(items) == DETAIL_LIST_MAX:
+                more = _count_texts(values[i + 1:])
+                break
     if not items:
         return None
-    return {"name": name, "items": items[:DETAIL_LIST_MAX], "more": max(0, len(items) - DETAIL_LIST_MAX)}
+    return {"name": name, "items": items, "more": more}
+
+
+def _count_texts(values: list[Any] | tuple[Any, ...]) -> int:
+    """How many of ``values`` are not empty as text (a concept's list can be 100,000 long)."""
+    if set(map(type, values)) <= {str}:
+        return len(values) - values.count("")
+    return sum(1 for value in values if _text(value))
 
 
 def _url_row(name: str, value: Any) -> Row | None:

@@ -7,32 +7,40 @@ from typing import Any
 import networkx as nx
 
 from mlops_graph.extract.concepts import ConceptIndex
-from mlops_graph.extract.urls import host_of, is_web_url
+from mlops_graph.graph.digraph import from_adjacency
+from mlops_graph.graph.fold import FOLDED_KINDS, Census, concept_attrs, fold_graph, fold_mappings, source_attrs
 from mlops_graph.graph.mapping import DefinitionRecord, NoteMapping
 
-#: Kinds of nodes that the HTML page folds into counts when the graph is large.
-FOLDED_KINDS = frozenset({"note", "definition", "page"})
+__all__ = ["FOLDED_KINDS", "to_networkx"]
 
 
 def to_networkx(mappings: list[NoteMapping], index: ConceptIndex, *, fold_above: int | None = None) -> nx.DiGraph:
     """Notes, definitions, sources, cited pages and the concepts they use, with display details.
 
     Node ids are IRIs. Every node has ``kind``, ``label`` and ``details`` (see ``export.html``).
-    When the graph has more than ``fold_above`` nodes (the page then shows it folded, with only its
-    concepts and sources), notes, definitions and cited pages carry their ``kind`` alone, and edges
-    of one relation share one attribute dict: such a graph is for reading, not for changing.
+    When the graph would have more than ``fold_above`` nodes, its folded form is returned instead
+    (see :mod:`mlops_graph.graph.fold`: its concepts and sources with counts of the notes,
+    definitions and cited pages folded into them, and ``graph.graph["folded"]``), as the page
+    shows it; it is made without making the whole graph whenever the IRIs of the nodes of each kind
+    are distinct.
 
     Nodes and edges come in the order they are first met, and a node described twice keeps its last
     description, as with ``add_node`` and ``add_edge``.
     """
     ordered = sorted(mappings, key=lambda x: x.iri)
-    bare = fold_above is not None and _node_count(ordered) > fold_above
+    if fold_above is not None:
+        census = Census(ordered)
+        if census.nodes > fold_above:
+            if census.lean:
+                return fold_mappings(ordered, index, census, fold_above)
+            return fold_graph(_whole(ordered, index), fold_above)
+    return _whole(ordered, index)
+
+
+def _whole(ordered: list[NoteMapping], index: ConceptIndex) -> nx.DiGraph:
     node: dict[str, dict[str, Any]] = {}
     succ: dict[str, dict[str, dict[str, str]]] = {}
     pred: dict[str, dict[str, dict[str, str]]] = {}
-    shared = {relation: {"relation": relation} for relation in (
-        "linksTo", "hasDefinition", "defines", "attributedTo", "quotedFrom", "publisher", "mentions")}
-    mentions = shared["mentions"]
     source_defs: dict[str, int] = {}
     concept_defs: dict[str, list[str]] = {}
     concept_sources: dict[str, set[str]] = {}
@@ -44,9 +52,7 @@ def to_networkx(mappings: list[NoteMapping], index: ConceptIndex, *, fold_above:
         if b not in node:
             node[b], succ[b], pred[b] = {}, {}, {}
         data = succ[a].get(b)
-        if bare:
-            succ[a][b] = pred[b][a] = shared[relation]
-        elif data is None:
+        if data is None:
             succ[a][b] = pred[b][a] = {"relation": relation}
         else:
             data["relation"] = relation
@@ -58,13 +64,13 @@ def to_networkx(mappings: list[NoteMapping], index: ConceptIndex, *, fold_above:
 
     for m in ordered:
         note = m.note
-        describe(m.iri, {"kind": "note"} if bare else _note(m))
+        describe(m.iri, _note(m))
         for target in m.links:
             edge(m.iri, target, "linksTo")
         for d in m.definitions:
             quote = d.quote
             source_name = quote.source.name if quote.source else None
-            describe(d.iri, {"kind": "definition"} if bare else _definition(d, source_name))
+            describe(d.iri, _definition(d, source_name))
             edge(m.iri, d.iri, "hasDefinition")
             edge(d.iri, d.concept.iri, "defines")
             used.add(d.concept.iri)
@@ -73,16 +79,12 @@ def to_networkx(mappings: list[NoteMapping], index: ConceptIndex, *, fold_above:
             if source_iri and quote.source is not None:
                 source_defs[source_iri] = source_defs.get(source_iri, 0) + 1
                 if source_iri not in node:
-                    url = quote.source.url
-                    describe(source_iri, {"kind": "source", "label": quote.source.name, "details": {
-                        "name": quote.source.name, "host": host_of(url) if url and is_web_url(url) else None,
-                        "definitions": 0,
-                    }})
+                    describe(source_iri, source_attrs(quote.source))
                 edge(d.iri, source_iri, "attributedTo")
                 if d.page_iri and quote.source.url:
                     url = quote.source.url
-                    describe(d.page_iri, {"kind": "page"} if bare else {
-                        "kind": "page", "label": url, "details": {"url": url, "source": quote.source.name}})
+                    describe(d.page_iri, {"kind": "page", "label": url, "details": {
+                        "url": url, "source": quote.source.name}})
                     edge(d.iri, d.page_iri, "quotedFrom")
                     edge(d.page_iri, source_iri, "publisher")
             if d.mentioned:
@@ -92,8 +94,8 @@ def to_networkx(mappings: list[NoteMapping], index: ConceptIndex, *, fold_above:
                     if concept_iri not in node:
                         node[concept_iri], succ[concept_iri], pred[concept_iri] = {}, {}, {}
                     data = out.get(concept_iri)
-                    if bare or data is None:
-                        out[concept_iri] = pred[concept_iri][d.iri] = mentions if bare else {"relation": "mentions"}
+                    if data is None:
+                        out[concept_iri] = pred[concept_iri][d.iri] = {"relation": "mentions"}
                     else:
                         data["relation"] = "mentions"
                     lines = concept_defs.get(concept_iri)
@@ -109,54 +111,13 @@ def to_networkx(mappings: list[NoteMapping], index: ConceptIndex, *, fold_above:
                             found.add(source_iri)
                 used.update(d.mentioned)
     for iri in sorted(used):
-        concept = index.concepts[iri]
-        describe(iri, {"kind": "concept", "label": concept.pref_label, "details": {
-            "labels": concept.labels(), "definitions": concept_defs.get(iri, []),
-            "sources": len(concept_sources.get(iri, ())),
-        }})
+        describe(iri, concept_attrs(index.concepts[iri], concept_defs.get(iri, []),
+                                    len(concept_sources.get(iri, ()))))
     for iri, count in source_defs.items():
         details = node[iri].get("details")
         if isinstance(details, dict):
             details["definitions"] = count
-    return _graph(node, succ, pred)
-
-
-def _node_count(mappings: list[NoteMapping]) -> int:
-    """How many nodes :func:`to_networkx` makes of these mappings."""
-    iris: set[str] = set()
-    for m in mappings:
-        iris.add(m.iri)
-        iris.update(m.links)
-        for d in m.definitions:
-            iris.add(d.iri)
-            iris.add(d.concept.iri)
-            iris.update(d.mentioned)
-            if d.source_iri and d.quote.source is not None:
-                iris.add(d.source_iri)
-                if d.page_iri and d.quote.source.url:
-                    iris.add(d.page_iri)
-    return len(iris)
-
-
-def _graph(node: dict[str, dict[str, Any]], succ: dict[str, dict[str, dict[str, str]]],
-           pred: dict[str, dict[str, dict[str, str]]]) -> nx.DiGraph:
-    """A DiGraph holding these adjacency dicts (networkx's documented dict-of-dicts structure).
-
-    ``add_edges_from`` costs about 3 µs per edge, and a folded 10,000-note graph has a million
-    edges; filling the structure directly costs a fraction of that. Should a networkx version keep
-    its graph differently, the public methods are used instead.
-    """
-    g = nx.DiGraph()
-    inner = [getattr(g, name, None) for name in ("_node", "_succ", "_pred", "_adj")]
-    parts = [part for part in inner if isinstance(part, dict) and not part]
-    if len(parts) == 4 and parts[1] is parts[3]:
-        parts[0].update(node)
-        parts[1].update(succ)
-        parts[2].update(pred)
-        return g
-    g.add_nodes_from(node.items())
-    g.add_edges_from((a, b, data) for a, targets in succ.items() for b, data in targets.items())
-    return g
+    return from_adjacency(node, succ, pred)
 
 
 def _note(m: NoteMapping) -> dict[str, Any]:
