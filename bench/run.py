@@ -186,7 +186,7 @@ def bench_queries(size: int | str, out: Path, rounds: int = 3, names: list[str] 
         med = {k: f"{statistics.median(v) * 1000:.0f}" for k, v in timed.items()}
         rows.append([name, med["execute"], med["first"], med["json"], med["csv"], med["convert"], str(count),
                      f"{size_mb:.1f}"])
-        print(f"  {name}: done", file=sys.stderr, flush=True)
+        print(f"  {name}: {med['execute']} ms to evaluate, {count} rows", file=sys.stderr, flush=True)
     print(f"named queries on {graph_name} (embedded Oxigraph, store loaded; medians of {rounds} runs;"
           f" compare TERM = {term!r}):")
     print(table(rows), "\n", flush=True)
