@@ -46,24 +46,12 @@ def turtle_body(triples: Iterable[ox.Triple], prefixes: dict[str, str]) -> bytes
     return b"".join(line for line in data.splitlines(keepends=True) if not line.startswith(b"@prefix "))
 
 
-def turtle(bodies: Iterable[bytes], prefixes: dict[str, str]) -> bytes:
-    return header(prefixes) + b"".join(bodies)
-
-
 def graph_open(graph: str) -> bytes:
     """The line that opens a graph block in TriG."""
     return b"<" + ox.NamedNode(graph).value.encode("utf-8") + b"> {\n"
 
 
 GRAPH_CLOSE = b"}\n"
-
-
-def trig(graphs: Iterable[tuple[str, bytes]], prefixes: dict[str, str]) -> bytes:
-    """One graph block per (graph IRI, Turtle body), in the order given."""
-    parts = [header(prefixes)]
-    for graph, body in graphs:
-        parts += [graph_open(graph), body, GRAPH_CLOSE]
-    return b"".join(parts)
 
 
 def ntriples(triples: Sequence[ox.Triple]) -> bytes:
