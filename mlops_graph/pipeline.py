@@ -134,27 +134,30 @@ def _read_key(base: bytes, note_file: NoteFile, settings: Settings) -> bytes | N
     """The cache key of a file's reading, or None for a file that is not simply readable (too large,
     unreadable): that one is read the usual way, which reports why."""
     try:
-        if note_file.path.stat().st_size > settings.max_note_bytes:
-            return None
-        with open(note_file.path, "rb") as handle:
-            data = handle.read(settings.max_note_bytes + 1)
+        data, size = _read_limited(note_file.path, settings.max_note_bytes)
     except OSError:
         return None
-    if len(data) > settings.max_note_bytes:
+    if size > settings.max_note_bytes:
         return None
     return digest(base, note_file.rel, data)
+
+
+def _read_limited(path: Path, limit: int) -> tuple[bytes, int]:
+    """The file's bytes and its size; nothing is read of a file over ``limit`` bytes, and never more
+    than ``limit`` + 1 bytes of one that grows while it is read (its size then says it is over)."""
+    size = path.stat().st_size
+    if size > limit:
+        return b"", size
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+        return data, max(len(data), os.fstat(handle.fileno()).st_size)
 
 
 def read_one(note_file: NoteFile, settings: Settings) -> tuple[Note | None, list[Problem]]:
     """One file: size limit, bytes, decoding, then the note. Problems are returned, never raised."""
     problems: list[Problem] = []
     try:
-        size = note_file.path.stat().st_size
-        data = b""
-        if size <= settings.max_note_bytes:
-            with open(note_file.path, "rb") as handle:  # never more than the limit, even if it grew
-                data = handle.read(settings.max_note_bytes + 1)
-                size = max(len(data), os.fstat(handle.fileno()).st_size)
+        data, size = _read_limited(note_file.path, settings.max_note_bytes)
         if size > settings.max_note_bytes:
             return None, [Problem(
                 note_file.rel, None,
