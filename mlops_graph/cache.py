@@ -135,9 +135,7 @@ class BuildCache:
         if self._db is not None:
             try:
                 for chunk in _chunks(keys):
-                    marks = ",".join("?" * len(chunk))
-                    found.update(key for (key,) in self._db.execute(
-                        f"SELECT key FROM entries WHERE kind = ? AND key IN ({marks})", (kind, *chunk)))
+                    found.update(key for (key,) in self._select(self._db, "key", kind, chunk))
             except sqlite3.Error as exc:
                 self._set_aside(exc)
                 found = set()
@@ -152,10 +150,8 @@ class BuildCache:
         if self._db is None:
             raise CacheError(f"{self.path}: build cache is closed")
         for chunk in _chunks(keys):
-            marks = ",".join("?" * len(chunk))
             try:
-                rows = self._db.execute(
-                    f"SELECT key, value FROM entries WHERE kind = ? AND key IN ({marks})", (kind, *chunk)).fetchall()
+                rows = self._select(self._db, "key, value", kind, chunk).fetchall()
                 values = [(key, pickle.loads(value)) for key, value in rows]
             except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, TypeError) as exc:
                 self._set_aside(exc)
@@ -163,6 +159,11 @@ class BuildCache:
             if len(values) != len(set(chunk)):
                 raise CacheError(f"{self.path}: build cache changed during the build")
             yield from values
+
+    @staticmethod
+    def _select(db: sqlite3.Connection, columns: str, kind: str, keys: Sequence[bytes]) -> sqlite3.Cursor:
+        marks = ",".join("?" * len(keys))
+        return db.execute(f"SELECT {columns} FROM entries WHERE kind = ? AND key IN ({marks})", (kind, *keys))
 
     def put_many(self, kind: str, items: Iterable[tuple[bytes, Any]]) -> None:
         if self._db is None:
