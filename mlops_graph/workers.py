@@ -373,6 +373,7 @@ def render_notes(notes: Sequence[Note], ctx: NoteContext, workers: int | None = 
                 cache.put_many("render", fresh)
                 fresh.clear()
 
+    shared: dict[str, str] = {}  # one copy of each string many notes repeat, from workers and cache alike
     try:
         if todo:
             ctx.matcher  # noqa: B018 - made before forking, so that the workers share it
@@ -384,9 +385,8 @@ def render_notes(notes: Sequence[Note], ctx: NoteContext, workers: int | None = 
                 if store is not None:
                     out[position] = (rendered, store.put(own_slot, data))
         else:
-            _run_pool(notes, todo, ctx, store, count, keep)
+            _run_pool(notes, todo, ctx, store, count, keep, shared)
         if found and cache is not None and keys is not None:
-            shared: dict[str, str] = {}
             positions = {key: position for position, key in enumerate(keys)}
             for key, payload in cache.load("render", [k for k in keys if k in found]):
                 position = positions[key]
@@ -405,11 +405,10 @@ def render_notes(notes: Sequence[Note], ctx: NoteContext, workers: int | None = 
 
 
 def _run_pool(notes: Sequence[Note], todo: list[int], ctx: NoteContext, store: BodyStore | None, count: int,
-              keep: Callable[[int, RenderedNote, Body], None]) -> None:
+              keep: Callable[[int, RenderedNote, Body], None], shared: dict[str, str]) -> None:
     global _CONTEXT, _NOTES, _STORE, _SLOT
     context = multiprocessing.get_context("fork")
     _CONTEXT, _NOTES, _STORE = ctx, notes, store
-    shared: dict[str, str] = {}
     try:
         with context.Pool(count, initializer=_claim_slot, initargs=(context.Value("i", 0),)) as pool:
             payloads = pool.imap(_work, todo, chunksize=CHUNK_SIZE)
