@@ -204,6 +204,21 @@ def test_a_write_killed_at_any_moment_leaves_one_complete_output(
 # --- failures inside the process ------------------------------------------------------------------------
 
 
+def fail_file_write(monkeypatch: pytest.MonkeyPatch, at: int, error: BaseException) -> list[int]:
+    """Make the ``at``-th file the output writes raise ``error``; returns [number of files begun]."""
+    real_write = atomic._write_file
+    calls = [0]
+
+    def write(target: Path, data: Iterable[bytes]) -> None:
+        calls[0] += 1
+        if calls[0] == at:
+            raise error
+        real_write(target, data)
+
+    monkeypatch.setattr(atomic, "_write_file", write)
+    return calls
+
+
 def test_a_failed_write_leaves_the_previous_output(
     previous: tuple[Path, dict[str, bytes]], corpus_build: BuildResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -211,20 +226,10 @@ def test_a_failed_write_leaves_the_previous_output(
     (out / "store").mkdir()
     (out / "store" / "db").write_bytes(b"tool state")
     changed = {name: data + b"\n# changed\n" for name, data in corpus_build.files.items()}
-    real_write = atomic._write_file
-    calls = 0
-
-    def failing_write(target: Path, data: Iterable[bytes]) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 5:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real_write(target, data)
-
-    monkeypatch.setattr(atomic, "_write_file", failing_write)
+    calls = fail_file_write(monkeypatch, 5, OSError(errno.ENOSPC, "No space left on device"))
     with pytest.raises(OutputError, match="No space left on device"):
         write_output(out, changed)
-    assert calls == 5
+    assert calls == [5]
     assert snapshot(out) == before
     assert (out / "store" / "db").read_bytes() == b"tool state"
     assert leftovers(out.parent) == []
@@ -235,19 +240,10 @@ def test_an_interrupted_write_leaves_the_previous_output(
 ) -> None:
     out, before = previous
     changed = {name: data + b"\n# changed\n" for name, data in corpus_build.files.items()}
-    real_write = atomic._write_file
-    calls = 0
-
-    def interrupted(target: Path, data: Iterable[bytes]) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 3:
-            raise KeyboardInterrupt
-        real_write(target, data)
-
-    monkeypatch.setattr(atomic, "_write_file", interrupted)
+    calls = fail_file_write(monkeypatch, 3, KeyboardInterrupt())
     with pytest.raises(KeyboardInterrupt):
         write_output(out, changed)
+    assert calls == [3]
     assert snapshot(out) == before
     assert leftovers(out.parent) == []
 
