@@ -78,6 +78,20 @@ def host_of(url: str) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
+_SIMPLE_WEB_URL = re.compile(r"(?i:https?)://([A-Za-z0-9.\-]+)(?:[/?#]|\Z)")
+"""A web URL whose host is plain ASCII with no user, port or brackets; ``urlsplit`` would find it too."""
+
+
+def web_host(url: str) -> tuple[bool, str | None]:
+    """``is_web_url(url)``, and ``host_of(url)`` when it is one; the common plain URLs from one match."""
+    simple = _SIMPLE_WEB_URL.match(url.strip())
+    if simple is not None:
+        host = simple.group(1).lower().rstrip(".")
+        if host:
+            return True, host[4:] if host.startswith("www.") else host
+    return (True, host_of(url)) if is_web_url(url) else (False, None)
+
+
 def iri_safe(url: str) -> str:
     """Percent-encode what may not stand in an IRI: spaces, quotes, angle brackets, brackets outside
     the host, a second ``#``, and ``%`` that does not start an escape."""

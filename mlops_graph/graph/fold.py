@@ -31,7 +31,7 @@ from typing import Any
 import networkx as nx
 
 from mlops_graph.extract.concepts import Concept, ConceptIndex
-from mlops_graph.extract.urls import host_of, is_web_url
+from mlops_graph.extract.urls import web_host
 from mlops_graph.graph.digraph import from_adjacency
 from mlops_graph.graph.mapping import NoteMapping
 from mlops_graph.model import SourceRef
@@ -178,7 +178,7 @@ def source_attrs(source: SourceRef) -> Attrs:
     """A source node's attributes, before its definitions are counted."""
     url = source.url
     return {"kind": "source", "label": source.name, "details": {
-        "name": source.name, "host": host_of(url) if url and is_web_url(url) else None, "definitions": 0,
+        "name": source.name, "host": web_host(url)[1] if url else None, "definitions": 0,
     }}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from mlops_graph.extract.notes import slugify
-from mlops_graph.extract.urls import host_of, is_web_url
+from mlops_graph.extract.urls import web_host
 from mlops_graph.model import Note, Quote, SourceRef
 
 
@@ -47,7 +47,7 @@ class Iris:
         return f"{self.base}passage/{note_slug}/{_digest(note_slug, text, str(occurrence))}"
 
     def source(self, source: SourceRef) -> str:
-        host = host_of(source.url) if source.url and is_web_url(source.url) else None
+        host = web_host(source.url)[1] if source.url else None
         return self.source_at(source.name, host)
 
     def source_at(self, name: str, host: str | None) -> str:

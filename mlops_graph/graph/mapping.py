@@ -9,18 +9,16 @@ several times cheaper than rdflib's), and nodes that many triples share are made
 
 from __future__ import annotations
 
-import re
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
-from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
 from mlops_graph.extract.concepts import Concept, ConceptIndex, tag_label
 from mlops_graph.extract.mentions import MentionMatcher
-from mlops_graph.extract.urls import WEB_SCHEMES, iri_safe, is_web_url
+from mlops_graph.extract.urls import iri_safe, is_web_url, web_host
 from mlops_graph.graph.iris import Iris
 from mlops_graph.graph.namespaces import DCTERMS, MG, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from mlops_graph.model import Note, Quote
@@ -155,31 +153,6 @@ def _page_iri(web_url: str) -> str | None:
     return candidate
 
 
-_SIMPLE_WEB_URL = re.compile(r"(?i:https?)://([A-Za-z0-9.\-]+)(?:[/?#]|\Z)")
-"""A web URL whose host is plain ASCII with no user, port or brackets; ``urlsplit`` would find it too."""
-
-
-def _web_host(url: str) -> tuple[bool, str | None]:
-    """Whether ``url`` is a web URL (``urls.is_web_url``), and its host (``urls.host_of``) if it is,
-    from one parse of the URL."""
-    url = url.strip()
-    simple = _SIMPLE_WEB_URL.match(url)
-    if simple is not None:
-        host = simple.group(1).lower().rstrip(".")
-        if host:
-            return True, host[4:] if host.startswith("www.") else host
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False, None
-    hostname = parts.hostname
-    if parts.scheme.lower() not in WEB_SCHEMES or not hostname:
-        return False, None
-    host = hostname.lower().rstrip(".")
-    return True, host[4:] if host.startswith("www.") else host
-
-
-
 _Found = list[tuple[str, ox.NamedNode, list[tuple[int, int, str]]]]
 """Mentions by text: the text's IRI and node, and its (start, end, concept IRI) hits."""
 
@@ -309,7 +282,7 @@ class Mapper:
             source_iri = page = None
             if quote.source is not None:
                 url = quote.source.url
-                web, host = _web_host(url) if url else (False, None)
+                web, host = web_host(url) if url else (False, None)
                 source_iri = self._source(quote.source.name, host)
                 body.append(T(d, P.attributed, node(source_iri)))
                 page = _page_iri(url) if web and url else None
