@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from mlops_graph.cli import main
-from mlops_graph.pipeline import BuildResult
+from mlops_graph.config import Settings
+from mlops_graph.extract.notes import read_note
+from mlops_graph.pipeline import BuildResult, build
 from tests.conftest import BAD, CORPUS
 
 EXPECTED = {
@@ -83,3 +86,30 @@ def test_cli_exit_status(mixed_notes: Path, tmp_path: Path, capsys: pytest.Captu
     assert main(["build", str(tmp_path / "missing"), "-o", str(out)]) == 2
     assert "notes folder does not exist" in capsys.readouterr().err
     assert main(["build", str(CORPUS), "-o", str(tmp_path / "strict-ok"), "--strict", "--no-html"]) == 0
+
+
+NONCHARACTER_NOTE = (
+    '---\ntitle: "a\\uFFFEb"\ntags: [ok, "\\uFFFF"]\n---\n\n'  # YAML escapes, lines 2 and 3
+    "# Heading\n\n[S](https://s.example) said\n\n"
+    "> q &#xFFFE; r\n\n"  # a character reference, line 10
+    "raw \ufffe and \uffff\n"  # the characters themselves, line 12
+)
+
+
+def test_noncharacters_become_replacement_characters_with_a_warning(tmp_path: Path) -> None:
+    result = read_note("x.md", NONCHARACTER_NOTE)
+    note = result.note
+    assert note is not None
+    assert note.title == "a\ufffdb"
+    assert note.tags == ("ok", "\ufffd")
+    assert [q.text for q in note.quotes] == ["q \ufffd r"]
+    assert any("raw \ufffd and \ufffd" in p.text for p in note.passages)
+    assert sorted((p.line, p.severity) for p in result.problems) == [(n, "warning") for n in (2, 3, 10, 12)]
+    assert all("U+FFFE or U+FFFF" in str(p) for p in result.problems)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "x.md").write_text(NONCHARACTER_NOTE, encoding="utf-8")
+    turtle = build(tmp_path / "notes", Settings(html=False)).files["graph.ttl"]
+    assert "\ufffe".encode() not in turtle and b"\\uFFFE" not in turtle and b"\\uFFFF" not in turtle
+    (tmp_path / "graph.ttl").write_bytes(turtle)
+    done = subprocess.run(["rapper", "-i", "turtle", "-c", str(tmp_path / "graph.ttl")], capture_output=True, text=True)
+    assert done.returncode == 0 and "Error" not in done.stderr, done.stderr

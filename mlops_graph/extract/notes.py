@@ -14,6 +14,8 @@ from mlops_graph.model import Note, Passage, Problem, Quote, ReadResult, SourceR
 from mlops_graph.read.dates import parse_date
 from mlops_graph.read.frontmatter import describe, is_scalar, split_front_matter
 from mlops_graph.read.markdown import Block, Inline, parse_blocks
+from mlops_graph.read.noncharacters import MESSAGE as NONCHARACTER_MESSAGE
+from mlops_graph.read.noncharacters import has_noncharacter, lines_with_noncharacters, replace_noncharacters
 
 #: Front matter keys with a meaning of their own; every other scalar key is kept as metadata.
 KNOWN_KEYS = ("title", "date", "notetype", "author", "aliases", "tags", "lang", "language")
@@ -115,11 +117,20 @@ class _NoteReader:
         return text or None
 
     def read(self, text: str) -> Note:
+        if has_noncharacter(text):
+            for at in lines_with_noncharacters(text):
+                self.problem(at, NONCHARACTER_MESSAGE, "warning")
+            text = replace_noncharacters(text)
         fm = split_front_matter(text)
         for line, message in fm.problems:
             self.problem(line, message)
+        for line, message in fm.warnings:
+            self.problem(line, message, "warning")
         values, lines = fm.values, fm.lines
-        blocks = parse_blocks(fm.body, fm.body_line)
+        replaced: list[int] = []
+        blocks = parse_blocks(fm.body, fm.body_line, replaced)
+        for at in replaced:
+            self.problem(at, NONCHARACTER_MESSAGE, "warning")
 
         title_value = values.get("title")
         title = self.scalar("title", title_value, lines.get("title"))

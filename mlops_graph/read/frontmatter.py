@@ -14,6 +14,9 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
+from mlops_graph.read.noncharacters import MESSAGE as NONCHARACTER_MESSAGE
+from mlops_graph.read.noncharacters import has_noncharacter, replace_noncharacters
+
 try:
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - PyYAML without libyaml
@@ -33,6 +36,9 @@ class FrontMatter:
     body_line: int = 1
     """Line of the note file where ``body`` starts."""
     problems: list[tuple[int | None, str]] = field(default_factory=list)
+    """(line, message) of what made a key or the whole front matter unreadable."""
+    warnings: list[tuple[int | None, str]] = field(default_factory=list)
+    """(line, message) of what was read with a change."""
 
 
 def split_front_matter(text: str) -> FrontMatter:
@@ -80,6 +86,12 @@ def split_front_matter(text: str) -> FrontMatter:
         if key is not None:
             result.lines.setdefault(str(key), first_line + key_node.start_mark.line)
     for key, value in data.items():
+        if isinstance(value, str) and has_noncharacter(value):
+            value = replace_noncharacters(value)
+            result.warnings.append((result.lines.get(str(key)), NONCHARACTER_MESSAGE))
+        elif isinstance(value, list) and any(isinstance(v, str) and has_noncharacter(v) for v in value):
+            value = [replace_noncharacters(v) if isinstance(v, str) else v for v in value]
+            result.warnings.append((result.lines.get(str(key)), NONCHARACTER_MESSAGE))
         result.values[str(key)] = value
     return result
 

@@ -15,6 +15,8 @@ from typing import Any, Literal, cast
 
 import pyromark
 
+from mlops_graph.read.noncharacters import has_noncharacter, replace_noncharacters
+
 BlockKind = Literal["heading", "paragraph", "quote", "list", "code", "html", "other"]
 _OPTIONS = pyromark.Options.ENABLE_WIKILINKS | pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
 
@@ -96,8 +98,12 @@ def _newlines(raw: bytes) -> list[int]:
     return [length + i for i, length in enumerate(lengths)]
 
 
-def parse_blocks(body: str, first_line: int = 1) -> list[Block]:
-    """Parse ``body`` (which starts at line ``first_line`` of its file) into top-level blocks."""
+def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = None) -> list[Block]:
+    """Parse ``body`` (which starts at line ``first_line`` of its file) into top-level blocks.
+
+    A character reference to a Unicode noncharacter (``&#xFFFE;``) becomes U+FFFD, and its line is
+    added to ``replaced`` when that is given.
+    """
     newlines = _newlines(body.encode("utf-8"))
 
     line_at = bisect.bisect_left
@@ -132,6 +138,10 @@ def parse_blocks(body: str, first_line: int = 1) -> list[Block]:
             if inline is None:
                 inline = _InlineBuilder(first_line + line_at(newlines, span["start"]))
             text = value if type(value) is str else str(value)
+            if has_noncharacter(text):
+                text = replace_noncharacters(text)
+                if replaced is not None:
+                    replaced.append(first_line + line_at(newlines, span["start"]))
             inline.chunks.append(text)
             inline.length += len(text)
         elif key == "Start":
