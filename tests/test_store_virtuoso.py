@@ -23,8 +23,6 @@ import pyoxigraph as ox
 import pytest
 
 from mlops_graph.cli import PASSWORD_VARIABLE, main
-from mlops_graph.errors import QueryError
-from mlops_graph.graph.namespaces import prefixes
 from mlops_graph.query.named import NamedQuery, named_queries
 from mlops_graph.store import embedded, remote
 from mlops_graph.store.graphs import graphs_for_push, ontology_graph_iri
@@ -451,50 +449,6 @@ def test_the_manifest_lists_exactly_the_pushed_graphs(pushed: Deployment) -> Non
 # ---------------------------------------------------------------------------------------------
 # Binding parameters into the query text (no server needed)
 # ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def corpus_store(corpus_output: Path) -> ox.Store:
-    store = ox.Store()
-    store.bulk_load(path=str(corpus_output / "graph.trig"), format=ox.RdfFormat.TRIG)
-    return store
-
-
-@pytest.mark.parametrize("term", ["MLOps", "DataOps", 'x") ("MLOps', "a\\b \"c\" 'd' {e} #f <g>", "\n\t\r", ""])
-def test_a_values_block_binds_like_oxigraph_substitutions(corpus_store: ox.Store, term: str) -> None:
-    query = named_queries()["compare"]
-    expected = embedded.run_query(corpus_store, query, {"term": term})
-    text = remote.bind_parameters(query.text, {"term": term})
-    solutions = corpus_store.query(text, prefixes=prefixes(""), use_default_graph_as_union=True)
-    assert isinstance(solutions, ox.QuerySolutions)
-    data = solutions.serialize(format=ox.QueryResultsFormat.JSON)
-    assert data is not None and data == expected.raw["json"]
-    if term in ("MLOps", "DataOps"):
-        assert expected.rows
-
-
-@pytest.mark.parametrize(
-    ("text", "where"),
-    [
-        ("SELECT ?x WHERE { ?x ?p ?term }", "{ ?x ?p"),
-        ("# a comment with { a brace\nSELECT * { ?x ?p ?term }", "{ ?x ?p"),
-        ('PREFIX ex: <http://ex/a#>\nSELECT ("{" AS ?b) WHERE { ?x ?p ?term }', "{ ?x ?p"),
-        ("SELECT ('''{\n'''  AS ?b) (EXISTS { ?y ?q ?r } AS ?e) WHERE { ?x ?p ?term }", "{ ?x ?p"),
-        ("SELECT ?x WHERE { ?x ?p ?term FILTER (?x < <http://ex/a>) }", "{ ?x ?p"),
-    ],
-)
-def test_the_values_block_opens_the_where_group(text: str, where: str) -> None:
-    bound = remote.bind_parameters(text, {"term": "v"})
-    position = text.index(where)
-    assert bound == text[: position + 1] + ' VALUES (?term) { ("v") } ' + text[position + 1 :]
-    ox.Store().query(bound)  # parses
-
-
-def test_a_query_without_a_group_or_a_bad_name_is_refused() -> None:
-    with pytest.raises(QueryError, match="no WHERE group"):
-        remote.bind_parameters("SELECT ?x # {", {"term": "v"})
-    with pytest.raises(QueryError, match="not a SPARQL variable name"):
-        remote.bind_parameters("SELECT ?x WHERE { }", {"x) ?y": "v"})
 
 
 @virtuoso_test

@@ -1,7 +1,9 @@
 """The library of named SPARQL queries shipped as ``.rq`` files inside the package.
 
 Each file starts with a ``#`` comment line that says what it answers; ``# param: NAME`` lines declare
-parameters, which are bound as RDF literals at run time (never pasted into the query text).
+parameters, which are bound as RDF literals at run time (never pasted into the query text), and
+``# param: NAME -> VARIABLE`` declares a parameter that names a concept by one of its labels, with
+``?VARIABLE`` bound to the concepts that have it (see :mod:`mlops_graph.query.binding`).
 """
 
 from __future__ import annotations
@@ -20,21 +22,27 @@ class NamedQuery:
     description: str
     text: str
     parameters: tuple[str, ...] = ()
+    resolved: tuple[tuple[str, str], ...] = ()
+    """(parameter, variable) pairs: the parameter is a label, the variable is bound to its concepts."""
 
 
 def _parse(name: str, text: str) -> NamedQuery:
     description = ""
     params: list[str] = []
+    resolved: list[tuple[str, str]] = []
     for line in text.splitlines():
         stripped = line.strip()
         if not stripped.startswith("#"):
             break
         body = stripped.lstrip("#").strip()
         if body.lower().startswith("param:"):
-            params.append(body.split(":", 1)[1].strip())
+            param, _, variable = (part.strip() for part in body.split(":", 1)[1].partition("->"))
+            params.append(param)
+            if variable:
+                resolved.append((param, variable.lstrip("?")))
         elif not description:
             description = body
-    return NamedQuery(name, description, text, tuple(params))
+    return NamedQuery(name, description, text, tuple(params), tuple(resolved))
 
 
 @cache

@@ -15,7 +15,8 @@ import pyoxigraph as ox
 from mlops_graph.config import QUERY_FORMATS
 from mlops_graph.errors import QueryError, StoreError
 from mlops_graph.graph.namespaces import prefixes
-from mlops_graph.query.named import NamedQuery, check_parameters
+from mlops_graph.query.binding import bound_text
+from mlops_graph.query.named import NamedQuery
 
 STORE_DIR = "store"
 _DIGEST_FILE = "source.sha256"
@@ -181,31 +182,36 @@ def _rows(parsed: dict[str, Any], columns: tuple[str, ...]) -> tuple[tuple[str |
 
 def run_query(store: ox.Store, query: NamedQuery, params: dict[str, str] | None = None,
               base_iri: str | None = None, *, fmt: str = "json") -> Result:
-    """Run a SELECT query over the union of all graphs. Parameters are bound as literals.
+    """Run a SELECT query over the union of all graphs, its parameters bound as
+    :mod:`mlops_graph.query.binding` says (the same text a remote store gets).
 
     The query is evaluated once and its result written in ``fmt`` (``json``, ``csv`` or ``tsv``);
     another format asked of ``Result.raw`` later evaluates the query again.
     """
     if fmt not in RESULT_FORMATS:
         raise QueryError(f"unknown result format {fmt!r}; choose from {', '.join(RESULT_FORMATS)}")
-    params = params or {}
-    check_parameters(query, params)
-    substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
-        ox.Variable(k): ox.Literal(v) for k, v in params.items()
-    }
+    names = prefixes(base_iri or "")
+
+    def solutions(text: str) -> ox.QuerySolutions:
+        try:
+            found = store.query(text, prefixes=names, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise QueryError(f"query {query.name!r} is not valid SPARQL: {exc}") from exc
+        if not isinstance(found, ox.QuerySolutions):
+            raise QueryError(f"query {query.name!r} is not a SELECT query")
+        return found
+
+    def iris(text: str) -> list[str]:
+        return [row[0].value for row in solutions(text) if isinstance(row[0], ox.NamedNode)]
+
+    text = bound_text(query, params, iris)
     columns: list[tuple[str, ...]] = []
 
     def evaluate(name: str) -> bytes:
-        try:
-            solutions = store.query(query.text, prefixes=prefixes(base_iri or ""),
-                                    use_default_graph_as_union=True, substitutions=substitutions)
-        except SyntaxError as exc:
-            raise QueryError(f"query {query.name!r} is not valid SPARQL: {exc}") from exc
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise QueryError(f"query {query.name!r} is not a SELECT query")
+        found = solutions(text)
         if not columns:
-            columns.append(tuple(v.value for v in solutions.variables))
-        data = solutions.serialize(format=RESULT_FORMATS[name])
+            columns.append(tuple(v.value for v in found.variables))
+        data = found.serialize(format=RESULT_FORMATS[name])
         assert data is not None
         return data
 

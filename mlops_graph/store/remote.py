@@ -5,14 +5,10 @@ front) to a SPARQL endpoint such as Virtuoso's ``/sparql``, Fuseki's ``/{dataset
 ``/repositories/{id}`` or Oxigraph server's ``/query``, and returns the same :class:`Result` as the
 embedded store.
 
-Parameters are never pasted into the query as text. Each value is serialised as an N-Triples literal
-by pyoxigraph (quotes, backslashes and line breaks escaped), and the literals go into one
-``VALUES (?p1 ?p2 …) { (… …) }`` block placed first in the query's top-level ``WHERE`` group, so that
-every pattern and filter of that group sees the bound values. The query text with the block is
-parsed by Oxigraph before it is sent; a query that does not parse is refused. One difference from
-the embedded store, which binds parameters with SEP-0007 substitutions: a sub-``SELECT`` or a
-``FILTER`` inside a nested group does not see a ``VALUES`` binding of the outer group. The shipped
-queries use their parameters in the top-level group only.
+Parameters are bound exactly as for the embedded store (:mod:`mlops_graph.query.binding`): a
+``VALUES`` block first in the query's top-level ``WHERE`` group, never text pasted into the query;
+the label of a concept parameter is looked up on the endpoint itself. The query text with the block
+is parsed by Oxigraph before it is sent; a query that does not parse is refused.
 
 The dataset: with ``default_graphs`` the query's default graph is the merge of those graphs (the
 protocol's ``default-graph-uri`` parameters). Without it, the endpoint decides: Virtuoso's
@@ -31,7 +27,6 @@ error, never a silently shorter table.
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
@@ -41,99 +36,18 @@ import pyoxigraph as ox
 
 from mlops_graph.errors import QueryError, StoreError
 from mlops_graph.graph.namespaces import sparql_prologue
-from mlops_graph.query.named import NamedQuery, check_parameters
+from mlops_graph.query.binding import bound_text
+from mlops_graph.query.named import NamedQuery
 from mlops_graph.store.embedded import Result
 from mlops_graph.store.graphs import ontology_graph_iri
 from mlops_graph.store.http import Auth, RequestFailed, check_endpoint, check_scheme
 from mlops_graph.store.push import CONTAINS_GRAPH
 
-__all__ = ["bind_parameters", "data_graphs", "run_query", "run_select"]
+__all__ = ["data_graphs", "run_query", "run_select"]
 
 _ACCEPT = "application/sparql-results+json"
 _FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
             "tsv": ox.QueryResultsFormat.TSV}
-
-# A SPARQL variable name (VARNAME, ASCII subset) and an IRIREF token.
-_VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_IRIREF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
-
-
-def bind_parameters(text: str, params: Mapping[str, str]) -> str:
-    """``text`` with a ``VALUES`` block binding each parameter to its value as a plain literal.
-
-    The block is inserted right after the ``{`` that opens the top-level ``WHERE`` group: the first
-    ``{`` outside comments, strings, IRIs and parentheses. Raises :class:`QueryError` when a name is
-    not a variable name or the query has no group.
-    """
-    if not params:
-        return text
-    names = sorted(params)
-    for name in names:
-        if _VARNAME.fullmatch(name) is None:
-            raise QueryError(f"parameter name {name!r} is not a SPARQL variable name")
-    try:
-        literals = [str(ox.Literal(params[name])) for name in names]
-    except (TypeError, ValueError) as exc:
-        raise QueryError(f"a parameter value cannot be made an RDF literal: {exc}") from exc
-    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(literals)}) }} "
-    position = _where_brace(text)
-    if position is None:
-        raise QueryError("the query has no WHERE group to bind parameters in")
-    return text[: position + 1] + block + text[position + 1 :]
-
-
-def _where_brace(text: str) -> int | None:
-    """Index of the first ``{`` at parenthesis depth 0 outside comments, strings and IRIs."""
-    i, depth, n = 0, 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end + 1
-        elif ch in "\"'":
-            i = _string_end(text, i)
-        elif ch == "<":
-            match = _IRIREF.match(text, i)
-            i = match.end() if match else i + 1
-        elif ch == "\\":
-            i += 2  # an escaped character in a prefixed name (PN_LOCAL_ESC)
-        elif ch == "(":
-            depth += 1
-            i += 1
-        elif ch == ")":
-            depth = max(0, depth - 1)
-            i += 1
-        elif ch == "{" and depth == 0:
-            return i
-        else:
-            i += 1
-    return None
-
-
-def _string_end(text: str, start: int) -> int:
-    """Index just past the string literal that starts at ``start`` (short or long form)."""
-    quote = text[start]
-    long_quote = quote * 3
-    if text.startswith(long_quote, start):
-        i = start + 3
-        while i < len(text):
-            if text[i] == "\\":
-                i += 2
-            elif text.startswith(long_quote, i):
-                return i + 3
-            else:
-                i += 1
-        return len(text)
-    i = start + 1
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-        elif text[i] == quote or text[i] == "\n":
-            return i + 1
-        else:
-            i += 1
-    return len(text)
-
 
 def run_query(
     endpoint: str,
@@ -155,9 +69,14 @@ def run_query(
     a valid SELECT query or that the endpoint rejects, and :class:`StoreError` when the endpoint
     cannot be reached or refuses the credentials.
     """
-    params = dict(params or {})
-    check_parameters(query, params)
-    text = sparql_prologue(base_iri or "") + bind_parameters(query.text, params)
+    prologue = sparql_prologue(base_iri or "")
+
+    def iris(text: str) -> list[str]:
+        found = run_select(endpoint, prologue + text, default_graphs=default_graphs, user=user,
+                           password=password, auth=auth, timeout=timeout, name=query.name)
+        return [row[0] for row in found.rows if row and row[0] is not None]
+
+    text = prologue + bound_text(query, params, iris)
     try:
         checked = ox.Store().query(text)
     except SyntaxError as exc:
