@@ -141,8 +141,9 @@ def bench_queries(size: int | str, out: Path, rounds: int = 3, names: list[str] 
     import pyoxigraph as ox
 
     from mlops_graph.graph.namespaces import prefixes
+    from mlops_graph.query.binding import bound_text
     from mlops_graph.query.named import named_queries
-    from mlops_graph.store.embedded import STORE_DIR, open_store, run_query
+    from mlops_graph.store.embedded import STORE_DIR, concept_lookup, open_store, run_query
 
     graph = out / "graph.trig"
     loaded = (out / STORE_DIR / "source.sha256").is_file()
@@ -158,10 +159,11 @@ def bench_queries(size: int | str, out: Path, rounds: int = 3, names: list[str] 
     for name in names or list(queries):
         query = queries[name]
         params = {p: term for p in query.parameters}
-        subs = {ox.Variable(k): ox.Literal(v) for k, v in params.items()}
 
-        def solutions(text: str = query.text, subs: Any = subs) -> ox.QuerySolutions:
-            result = store.query(text, prefixes=prefixes(""), use_default_graph_as_union=True, substitutions=subs)
+        def solutions(query: Any = query, params: dict[str, str] = params) -> ox.QuerySolutions:
+            """The solutions of ``query``, parameters bound (concept labels looked up) as run_query does."""
+            text = bound_text(query, params, concept_lookup(store))
+            result = store.query(text, prefixes=prefixes(""), use_default_graph_as_union=True)
             assert isinstance(result, ox.QuerySolutions)
             return result
 

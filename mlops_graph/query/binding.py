@@ -40,15 +40,21 @@ WHERE {
 ORDER BY ?concept
 """
 
-SelectIris = Callable[[str], Sequence[str]]
-"""Runs a SELECT query text (prefixes not included) on a store and returns the IRIs of its first column."""
+ConceptsOf = Callable[[str], Sequence[str]]
+"""Gives the IRIs of the concepts that have a label, in any case, on the store the query is for."""
 
 
-def bound_text(query: NamedQuery, params: Mapping[str, str] | None, select_iris: SelectIris) -> str:
+def concepts_by_label(label: str) -> str:
+    """The SELECT query (prefixes not included) whose first column lists the concepts of ``label``."""
+    return bind_values(CONCEPTS_BY_LABEL, ["term"], [[ox.Literal(label)]])
+
+
+def bound_text(query: NamedQuery, params: Mapping[str, str] | None, concepts_of: ConceptsOf) -> str:
     """``query``'s text with its parameters bound, ready for a store.
 
-    ``select_iris`` runs the label look-up of a concept parameter on the same store the query is for.
-    Raises :class:`QueryError` unless ``params`` binds exactly the declared parameters.
+    ``concepts_of`` looks up the label of a concept parameter, typically by running
+    :func:`concepts_by_label` on that store. Raises :class:`QueryError` unless ``params`` binds
+    exactly the declared parameters.
     """
     values = dict(params or {})
     check_parameters(query, values)
@@ -60,10 +66,9 @@ def bound_text(query: NamedQuery, params: Mapping[str, str] | None, select_iris:
     except (TypeError, ValueError) as exc:
         raise QueryError(f"a parameter value cannot be made an RDF literal: {exc}") from exc
     for name, variable in query.resolved:
-        label_query = bind_values(CONCEPTS_BY_LABEL, ["term"], [[ox.Literal(values[name])]])
         names.append(variable)
         try:
-            choices.append([ox.NamedNode(iri) for iri in select_iris(label_query)])
+            choices.append([ox.NamedNode(iri) for iri in concepts_of(values[name])])
         except ValueError as exc:
             raise QueryError(f"looking up the label {values[name]!r} gave a value that is not an IRI: {exc}") from exc
     return bind_values(query.text, names, [list(row) for row in product(*choices)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -15,11 +16,18 @@ import pyoxigraph as ox
 from mlops_graph.config import QUERY_FORMATS
 from mlops_graph.errors import QueryError, StoreError
 from mlops_graph.graph.namespaces import prefixes
-from mlops_graph.query.binding import bound_text
+from mlops_graph.query.binding import bind_values, bound_text, concepts_by_label
 from mlops_graph.query.named import NamedQuery
 
 STORE_DIR = "store"
 _DIGEST_FILE = "source.sha256"
+_LABELS_FILE = "labels.json"
+#: Every concept label of the store, in lower case (by the store's own ``LCASE``), with its concept.
+_LABELS_QUERY = """SELECT DISTINCT ?key ?concept
+WHERE {
+  { ?concept skos:prefLabel ?label } UNION { ?concept skos:altLabel ?label }
+  BIND (LCASE(STR(?label)) AS ?key)
+}"""
 
 
 def _digest(path: Path) -> str:
@@ -50,6 +58,27 @@ def _stamp_digest(stamp: Path, graph_file: Path) -> str:
 
 
 _OPEN: dict[tuple[str, str], ox.Store] = {}
+_LABEL_TABLES: dict[int, dict[str, list[str]]] = {}
+"""The label table of each store in ``_OPEN``, by ``id`` (valid while ``_OPEN`` holds the store)."""
+
+
+def _label_table(store: ox.Store) -> dict[str, list[str]]:
+    """Lower-case label → the IRIs of the concepts that have it, sorted."""
+    table: dict[str, list[str]] = {}
+    solutions = store.query(_LABELS_QUERY, prefixes=prefixes(""), use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)
+    for key, concept in solutions:
+        if isinstance(key, ox.Literal) and isinstance(concept, ox.NamedNode):
+            table.setdefault(key.value, []).append(concept.value)
+    return {key: sorted(iris) for key, iris in sorted(table.items())}
+
+
+def _lower(text: str) -> str:
+    """``LCASE(STR(text))`` as the store computes it."""
+    solutions = ox.Store().query(bind_values("SELECT (LCASE(?t) AS ?k) WHERE { }", ["t"], [[ox.Literal(text)]]))
+    assert isinstance(solutions, ox.QuerySolutions)
+    key = next(iter(solutions))[0]
+    return key.value if isinstance(key, ox.Literal) else text
 
 
 def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
@@ -58,7 +87,8 @@ def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
     For a build's ``graph.trig``, the store is kept on disk in ``store/`` beside it and reused
     (opened read-only, so any number of queries can run at once) while the file is unchanged: its
     SHA-256 is recorded (with its size, time and inode, so that an unchanged file is not read again
-    to check it), and a new build makes the next query load it again. The store is loaded
+    to check it), and a new build makes the next query load it again. A table of the concepts'
+    labels is kept beside it, so that a concept parameter is looked up without scanning every label. The store is loaded
     into a fresh folder and renamed into place, so a half-loaded store is never used.
     """
     if not graph_file.is_file():
@@ -82,7 +112,9 @@ def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
             writer = ox.Store(str(staging / "db"))
             _load(writer, graph_file, fmt)
             writer.flush()
+            labels = _label_table(writer)
             del writer
+            (staging / _LABELS_FILE).write_text(json.dumps(labels, ensure_ascii=False), encoding="utf-8")
             (staging / _DIGEST_FILE).write_text(f"{digest}\n{_identity(graph_file)}\n")
             shutil.rmtree(folder, ignore_errors=True)
             os.rename(staging, folder)
@@ -98,7 +130,10 @@ def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
         _load(store, graph_file, fmt)
         return store
     _OPEN.clear()
+    _LABEL_TABLES.clear()
     _OPEN[key] = store
+    with contextlib.suppress(OSError, ValueError):  # without it (an older store) a query looks labels up
+        _LABEL_TABLES[id(store)] = json.loads((folder / _LABELS_FILE).read_text(encoding="utf-8"))
     return store
 
 
@@ -180,6 +215,21 @@ def _rows(parsed: dict[str, Any], columns: tuple[str, ...]) -> tuple[tuple[str |
     )
 
 
+def concept_lookup(store: ox.Store) -> Callable[[str], list[str]]:
+    """Label → the concepts that have it (any case): from the table kept with the store when there is
+    one, else by a query."""
+    table = _LABEL_TABLES.get(id(store))
+
+    def iris(label: str) -> list[str]:
+        if table is not None:
+            return table.get(_lower(label), [])
+        found = store.query(concepts_by_label(label), prefixes=prefixes(""), use_default_graph_as_union=True)
+        assert isinstance(found, ox.QuerySolutions)
+        return [row[0].value for row in found if isinstance(row[0], ox.NamedNode)]
+
+    return iris
+
+
 def run_query(store: ox.Store, query: NamedQuery, params: dict[str, str] | None = None,
               base_iri: str | None = None, *, fmt: str = "json") -> Result:
     """Run a SELECT query over the union of all graphs, its parameters bound as
@@ -201,10 +251,7 @@ def run_query(store: ox.Store, query: NamedQuery, params: dict[str, str] | None 
             raise QueryError(f"query {query.name!r} is not a SELECT query")
         return found
 
-    def iris(text: str) -> list[str]:
-        return [row[0].value for row in solutions(text) if isinstance(row[0], ox.NamedNode)]
-
-    text = bound_text(query, params, iris)
+    text = bound_text(query, params, concept_lookup(store))
     columns: list[tuple[str, ...]] = []
 
     def evaluate(name: str) -> bytes:

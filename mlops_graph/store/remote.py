@@ -36,7 +36,7 @@ import pyoxigraph as ox
 
 from mlops_graph.errors import QueryError, StoreError
 from mlops_graph.graph.namespaces import sparql_prologue
-from mlops_graph.query.binding import bound_text
+from mlops_graph.query.binding import bound_text, concepts_by_label
 from mlops_graph.query.named import NamedQuery
 from mlops_graph.store.embedded import Result
 from mlops_graph.store.graphs import ontology_graph_iri
@@ -71,9 +71,9 @@ def run_query(
     """
     prologue = sparql_prologue(base_iri or "")
 
-    def iris(text: str) -> list[str]:
-        found = run_select(endpoint, prologue + text, default_graphs=default_graphs, user=user,
-                           password=password, auth=auth, timeout=timeout, name=query.name)
+    def iris(label: str) -> list[str]:
+        found = run_select(endpoint, prologue + concepts_by_label(label), default_graphs=default_graphs,
+                           user=user, password=password, auth=auth, timeout=timeout, name=query.name)
         return [row[0] for row in found.rows if row and row[0] is not None]
 
     text = prologue + bound_text(query, params, iris)
