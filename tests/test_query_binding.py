@@ -143,3 +143,16 @@ def test_a_query_without_a_group_or_a_bad_name_is_refused() -> None:
         bind_values("SELECT ?x # {", ["term"], [[ox.Literal("v")]])
     with pytest.raises(QueryError, match="not a SPARQL variable name"):
         bind_values("SELECT ?x WHERE { }", ["x) ?y"], [[ox.Literal("v")]])
+
+
+@pytest.mark.parametrize("term", ["MLOps", "machine learning operations", "DataOps", "feature store", "nothing"])
+def test_agreement_is_the_consensus_of_one_term(corpus_store: ox.Store, term: str) -> None:
+    queries = named_queries()
+    concepts = embedded.concept_lookup(corpus_store)(term)
+    consensus = embedded.run_query(corpus_store, queries["consensus"]).rows
+    expected = [row[1:] for row in consensus if row[0] in concepts]
+    agreement = embedded.run_query(corpus_store, queries["agreement"], {"term": term}).rows
+    assert [row[1:] for row in agreement] == expected
+    assert all(row[0] == term for row in agreement)
+    if term != "nothing":
+        assert len(expected) >= 2

@@ -50,7 +50,7 @@ date: 2022-04-01
 
 [Example](https://example.com/x) said
 
-> {HOSTILE_TERM} is a term that SPARQL text would have to escape.
+> {HOSTILE_TERM} is a term that SPARQL text would have to escape, for machine learning models in production.
 """
 
 EDITED_NOTE = "what-is-mlops.md"
