@@ -88,8 +88,9 @@ def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
     (opened read-only, so any number of queries can run at once) while the file is unchanged: its
     SHA-256 is recorded (with its size, time and inode, so that an unchanged file is not read again
     to check it), and a new build makes the next query load it again. A table of the concepts'
-    labels is kept beside it, so that a concept parameter is looked up without scanning every label. The store is loaded
-    into a fresh folder and renamed into place, so a half-loaded store is never used.
+    labels is kept beside it, so that a concept parameter is looked up without scanning every
+    label. The store is loaded into a fresh folder and renamed into place, so a half-loaded store
+    is never used.
     """
     if not graph_file.is_file():
         raise StoreError(f"{graph_file}: no such graph file (run 'mlops-graph build' first)")
