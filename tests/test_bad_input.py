@@ -89,10 +89,10 @@ def test_cli_exit_status(mixed_notes: Path, tmp_path: Path, capsys: pytest.Captu
 
 
 NONCHARACTER_NOTE = (
-    '---\ntitle: "a\\uFFFEb"\ntags: [ok, "\\uFFFF"]\n---\n\n'  # YAML escapes, lines 2 and 3
-    "# Heading\n\n[S](https://s.example) said\n\n"
-    "> q &#xFFFE; r\n\n"  # a character reference, line 10
-    "raw \ufffe and \uffff\n"  # the characters themselves, line 12
+    '---\ntitle: "a\\uFFFEb"\ntags: [ok, "\\uFFFF"]\n"k\\uFFFE": v\n---\n\n'  # YAML escapes, lines 2 to 4
+    "# Heading\n\n[S](https://s.example/&#xFFFF;) said\n\n"  # in a link destination, line 9
+    "> q &#xFFFE; r\n\n"  # a character reference, line 11
+    "raw \ufffe and \uffff\n"  # the characters themselves, line 13
 )
 
 
@@ -102,9 +102,12 @@ def test_noncharacters_become_replacement_characters_with_a_warning(tmp_path: Pa
     assert note is not None
     assert note.title == "a\ufffdb"
     assert note.tags == ("ok", "\ufffd")
-    assert [q.text for q in note.quotes] == ["q \ufffd r"]
+    assert [(q.text, q.source.url if q.source else None) for q in note.quotes] == [
+        ("q \ufffd r", "https://s.example/\ufffd")
+    ]
     assert any("raw \ufffd and \ufffd" in p.text for p in note.passages)
-    assert sorted((p.line, p.severity) for p in result.problems) == [(n, "warning") for n in (2, 3, 10, 12)]
+    assert note.extra == (("k\ufffd", "v"),)
+    assert sorted((p.line, p.severity) for p in result.problems) == [(n, "warning") for n in (2, 3, 4, 9, 11, 13)]
     assert all("U+FFFE or U+FFFF" in str(p) for p in result.problems)
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "x.md").write_text(NONCHARACTER_NOTE, encoding="utf-8")

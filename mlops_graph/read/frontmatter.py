@@ -84,15 +84,17 @@ def split_front_matter(text: str) -> FrontMatter:
     for key_node, _value_node in node.value:
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
         if key is not None:
-            result.lines.setdefault(str(key), first_line + key_node.start_mark.line)
+            result.lines.setdefault(replace_noncharacters(str(key)), first_line + key_node.start_mark.line)
     for key, value in data.items():
-        if isinstance(value, str) and has_noncharacter(value):
-            value = replace_noncharacters(value)
-            result.warnings.append((result.lines.get(str(key)), NONCHARACTER_MESSAGE))
-        elif isinstance(value, list) and any(isinstance(v, str) and has_noncharacter(v) for v in value):
-            value = [replace_noncharacters(v) if isinstance(v, str) else v for v in value]
-            result.warnings.append((result.lines.get(str(key)), NONCHARACTER_MESSAGE))
-        result.values[str(key)] = value
+        name = replace_noncharacters(str(key))
+        strings = value if isinstance(value, list) else [value]
+        if name != str(key) or any(isinstance(v, str) and has_noncharacter(v) for v in strings):
+            if isinstance(value, list):
+                value = [replace_noncharacters(v) if isinstance(v, str) else v for v in value]
+            elif isinstance(value, str):
+                value = replace_noncharacters(value)
+            result.warnings.append((result.lines.get(name), NONCHARACTER_MESSAGE))
+        result.values[name] = value
     return result
 
 

@@ -101,8 +101,8 @@ def _newlines(raw: bytes) -> list[int]:
 def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = None) -> list[Block]:
     """Parse ``body`` (which starts at line ``first_line`` of its file) into top-level blocks.
 
-    A character reference to a Unicode noncharacter (``&#xFFFE;``) becomes U+FFFD, and its line is
-    added to ``replaced`` when that is given.
+    A character reference to a Unicode noncharacter (``&#xFFFE;``), in text or in a link's
+    destination, becomes U+FFFD, and its line is added to ``replaced`` when that is given.
     """
     newlines = _newlines(body.encode("utf-8"))
 
@@ -110,6 +110,11 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
 
     def line_of(offset: int) -> int:
         return first_line + line_at(newlines, offset)
+
+    def scrub(text: str, offset: int) -> str:
+        if replaced is not None:
+            replaced.append(line_of(offset))
+        return replace_noncharacters(text)
 
     blocks: list[Block] = []
     depth = 0
@@ -139,9 +144,7 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                 inline = _InlineBuilder(first_line + line_at(newlines, span["start"]))
             text = value if type(value) is str else str(value)
             if has_noncharacter(text):
-                text = replace_noncharacters(text)
-                if replaced is not None:
-                    replaced.append(first_line + line_at(newlines, span["start"]))
+                text = scrub(text, span["start"])
             inline.chunks.append(text)
             inline.length += len(text)
         elif key == "Start":
@@ -162,6 +165,8 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                     inline = _InlineBuilder(line_of(span["start"]))
                 link = value[name]
                 destination = str(link.get("dest_url", ""))
+                if has_noncharacter(destination):
+                    destination = scrub(destination, span["start"])
                 inline.open_links.append((inline.length, destination, _link_kind(link.get("link_type"))))
         elif key == "End":
             name = value if isinstance(value, str) else next(iter(value))
