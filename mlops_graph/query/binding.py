@@ -40,6 +40,14 @@ WHERE {
 ORDER BY ?concept
 """
 
+#: Every label of every concept as :data:`CONCEPTS_BY_LABEL` compares it (``?key``), with the concept:
+#: a table made from this answers the same look-ups without a query.
+LABEL_KEYS = """SELECT DISTINCT ?key ?concept
+WHERE {
+  { ?concept skos:prefLabel ?label } UNION { ?concept skos:altLabel ?label }
+  BIND (LCASE(STR(?label)) AS ?key)
+}"""
+
 ConceptsOf = Callable[[str], Sequence[str]]
 """Gives the IRIs of the concepts that have a label, in any case, on the store the query is for."""
 

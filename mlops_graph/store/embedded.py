@@ -16,18 +16,12 @@ import pyoxigraph as ox
 from mlops_graph.config import QUERY_FORMATS
 from mlops_graph.errors import QueryError, StoreError
 from mlops_graph.graph.namespaces import prefixes
-from mlops_graph.query.binding import bind_values, bound_text, concepts_by_label
+from mlops_graph.query.binding import LABEL_KEYS, bind_values, bound_text, concepts_by_label
 from mlops_graph.query.named import NamedQuery
 
 STORE_DIR = "store"
 _DIGEST_FILE = "source.sha256"
 _LABELS_FILE = "labels.json"
-#: Every concept label of the store, in lower case (by the store's own ``LCASE``), with its concept.
-_LABELS_QUERY = """SELECT DISTINCT ?key ?concept
-WHERE {
-  { ?concept skos:prefLabel ?label } UNION { ?concept skos:altLabel ?label }
-  BIND (LCASE(STR(?label)) AS ?key)
-}"""
 
 
 def _digest(path: Path) -> str:
@@ -65,7 +59,7 @@ _LABEL_TABLES: dict[int, dict[str, list[str]]] = {}
 def _label_table(store: ox.Store) -> dict[str, list[str]]:
     """Lower-case label → the IRIs of the concepts that have it, sorted."""
     table: dict[str, list[str]] = {}
-    solutions = store.query(_LABELS_QUERY, prefixes=prefixes(""), use_default_graph_as_union=True)
+    solutions = store.query(LABEL_KEYS, prefixes=prefixes(""), use_default_graph_as_union=True)
     assert isinstance(solutions, ox.QuerySolutions)
     for key, concept in solutions:
         if isinstance(key, ox.Literal) and isinstance(concept, ox.NamedNode):
