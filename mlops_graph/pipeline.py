@@ -34,6 +34,7 @@ from mlops_graph.workers import (
     Body,
     BodyStore,
     NoteContext,
+    body_size,
     in_parallel,
     join_bodies,
     pack_note,
@@ -283,6 +284,12 @@ class OutputFiles(Mapping[str, bytes]):
             else:
                 assert self._store is not None
                 yield self._store.read(part)
+
+    def size(self, name: str) -> int:
+        """The size in bytes of the file ``name``, without putting it together."""
+        if name in self._other:
+            return len(self._other[name])
+        return sum(map(body_size, self._parts(name)))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)

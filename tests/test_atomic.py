@@ -449,3 +449,74 @@ def test_files_kept_in_temporary_files_are_written_piece_by_piece(
     out = tmp_path / "output"
     write_output(out, result.files)
     assert snapshot(out) == {name: result.files[name] for name in result.files}
+
+
+def inodes(folder: Path) -> dict[str, int]:
+    return {rel: (folder / rel).stat().st_ino for rel in snapshot(folder)}
+
+
+def test_files_unchanged_since_the_previous_output_are_linked_not_written_again(
+    previous: tuple[Path, dict[str, bytes]],
+) -> None:
+    out, before = previous
+    old = inodes(out)
+    changed = dict(before)
+    changed["report.md"] = before["report.md"] + b"\nOne more line.\n"
+    note = next(name for name in before if name.startswith("notes/"))
+    changed[note] = before[note].replace(b"@prefix", b"@PREFIX", 1)  # same size, other bytes
+    write_output(out, changed)
+    assert snapshot(out) == changed
+    new = inodes(out)
+    assert {rel for rel in new if new[rel] != old.get(rel)} == {"report.md", note}
+    assert all((out / rel).stat().st_nlink == 1 for rel in new)  # the previous output is gone
+    assert leftovers(out.parent) == []
+
+
+def test_a_file_that_another_name_links_to_is_written_again(
+    previous: tuple[Path, dict[str, bytes]], tmp_path: Path,
+) -> None:
+    out, before = previous
+    outside = tmp_path / "my-copy.ttl"
+    os.link(out / "graph.ttl", outside)
+    write_output(out, before)
+    assert snapshot(out) == before
+    assert (out / "graph.ttl").stat().st_ino != outside.stat().st_ino
+    (out / "graph.ttl").write_bytes(b"edited")
+    assert outside.read_bytes() == before["graph.ttl"]
+
+
+def test_files_kept_in_temporary_files_are_compared_piece_by_piece(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workers, "PARALLEL_MIN_NOTES", 1)
+    result = build(CORPUS, workers=2)
+    assert isinstance(result.files, atomic.ChunkedFiles)
+    assert all(result.files.size(name) == len(result.files[name]) for name in result.files)
+    out = tmp_path / "output"
+    write_output(out, result.files)
+    old = inodes(out)
+    write_output(out, result.files)
+    assert inodes(out) == old
+    assert snapshot(out) == {name: result.files[name] for name in result.files}
+
+
+def test_a_few_new_files_are_fsynced_one_by_one(
+    previous: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, before = previous
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    monkeypatch.setattr(atomic, "_syncfs", lambda path: pytest.fail("syncfs for two new files"))
+    changed = dict(before)
+    changed["report.md"] = b"changed"
+    changed["graph.ttl"] = b"changed too"
+    write_output(out, changed)
+    files = {Path(p).name for p in synced if Path(p).suffix}
+    assert files == {"report.md", "graph.ttl"}
+    assert snapshot(out) == changed

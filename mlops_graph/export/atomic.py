@@ -4,7 +4,8 @@ A build is written into a fresh sibling folder, fsynced, and swapped with the ol
 step (``renameat2(RENAME_EXCHANGE)`` on Linux, two renames elsewhere); the old folder is then
 removed. A build that fails or is killed before the swap leaves the previous output as it was.
 Files that a build does not produce but that live in the output folder (the embedded store, the
-build cache) are carried over once the new output is in place.
+build cache) are carried over once the new output is in place. Files that are the same as in the
+output being replaced are hard links to it, so a rebuild writes only the files that changed.
 
 Sibling folders are named after the process that made them (``.mlops-graph-staging-<pid>-…``), so
 a later write can tell the leftovers of a killed build from the work of a build that is still
@@ -24,6 +25,7 @@ import ctypes.util
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -41,6 +43,9 @@ DISCARDED_PREFIX = ".mlops-graph-discarded-"
 _NOTE_SUFFIXES = (".md", ".markdown")
 _LEFTOVER = re.compile(
     rf"^(?:{re.escape(STAGING_PREFIX)}|{re.escape(RETIRED_PREFIX)}|{re.escape(DISCARDED_PREFIX)})(?P<pid>\d+)-")
+
+#: A write of up to this many new files fsyncs each; more are flushed with one ``syncfs``.
+FSYNC_MAX_FILES = 64
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -182,6 +187,16 @@ class ChunkedFiles(Protocol):
 
     def chunks(self, name: str) -> Iterable[bytes]: ...
 
+    def size(self, name: str) -> int: ...
+
+
+def _chunks(files: Mapping[str, bytes], name: str) -> Iterable[bytes]:
+    return files.chunks(name) if isinstance(files, ChunkedFiles) else (files[name],)
+
+
+def _size(files: Mapping[str, bytes], name: str) -> int:
+    return files.size(name) if isinstance(files, ChunkedFiles) else len(files[name])
+
 
 def _write_file(target: Path, parts: Iterable[bytes]) -> None:
     with open(target, "xb") as handle:
@@ -189,9 +204,38 @@ def _write_file(target: Path, parts: Iterable[bytes]) -> None:
             handle.write(part)
 
 
-def _write_tree(staging: Path, files: Mapping[str, bytes]) -> None:
-    """Write every file, then make them durable: one ``syncfs`` for the lot (one journal commit
-    instead of one per file), or an fsync per file and folder where that is not available."""
+def _unchanged(old: Path, size: int, parts: Iterable[bytes]) -> bool:
+    """Whether ``old`` is a regular file that no other name links to, holding exactly ``parts``."""
+    try:
+        fd = os.open(old, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or info.st_size != size:
+            return False
+        offset = 0
+        for part in parts:
+            if os.pread(fd, len(part), offset) != part:
+                return False
+            offset += len(part)
+        return offset == size
+    finally:
+        os.close(fd)
+
+
+def _write_tree(staging: Path, files: Mapping[str, bytes], previous: Path | None) -> None:
+    """Write every file, then make the new ones durable.
+
+    A file whose bytes are those of the same file in ``previous`` (the output being replaced) is a
+    hard link to it instead of a copy: creating and filling thousands of files costs far more than
+    linking them, and a rebuild after a small change rewrites only what changed. Only files that no
+    other name links to are reused, so the new output never shares a file with anything but the
+    output it replaces, which is deleted once the new one is in place.
+
+    Few new files are fsynced one by one; many are flushed with one ``syncfs`` (one journal commit
+    instead of one per file), or fsynced one by one where that is not available.
+    """
     folders = {staging}
     written: list[Path] = []
     for name in sorted(files):
@@ -200,9 +244,15 @@ def _write_tree(staging: Path, files: Mapping[str, bytes]) -> None:
         if target.parent not in folders:
             target.parent.mkdir(parents=True, exist_ok=True)
             folders.update(staging / p for p in rel.parents)
-        _write_file(target, files.chunks(name) if isinstance(files, ChunkedFiles) else (files[name],))
+        if previous is not None and _unchanged(previous / rel, _size(files, name), _chunks(files, name)):
+            try:
+                os.link(previous / rel, target)
+                continue
+            except OSError:
+                pass
+        _write_file(target, _chunks(files, name))
         written.append(target)
-    if _syncfs(staging):
+    if len(written) > FSYNC_MAX_FILES and _syncfs(staging):
         return
     for target in written:
         fd = os.open(target, os.O_RDONLY)
@@ -261,8 +311,9 @@ def write_output(out_dir: Path, files: Mapping[str, bytes], *, background_cleanu
         raise OutputError(f"{out_dir}: cannot create the output folder: {exc.strerror or exc}") from exc
     retired: Path | None = None
     swapped = False
+    previous = out_dir if out_dir.is_dir() and not out_dir.is_symlink() else None
     try:
-        _write_tree(staging, files)
+        _write_tree(staging, files, previous)
         os.chmod(staging, 0o755)
         if out_dir.is_dir() and not out_dir.is_symlink() and _exchange(staging, out_dir):
             swapped = True
