@@ -338,9 +338,14 @@ def _render_keys(notes: list[Note], settings: Settings, index: ConceptIndex, lin
     return [digest(context, cache.note_keys[n.path], n.slug) for n in notes]
 
 
-def _page(mappings: list[NoteMapping], index: ConceptIndex) -> bytes:
-    graph = to_networkx(mappings, index, fold_above=html_page.FOLD_THRESHOLD)
-    return render_html(graph, title=HTML_TITLE).encode("utf-8")
+def _side_files(mappings: list[NoteMapping], index: ConceptIndex, html: bool) -> dict[str, bytes]:
+    """The suggestions and the page: whole-corpus steps that no other output depends on."""
+    texts, covered = _texts_and_spans(mappings)
+    files = {"suggested-concepts.csv": suggestions_csv(suggest(texts, index, covered))}
+    if html:
+        graph = to_networkx(mappings, index, fold_above=html_page.FOLD_THRESHOLD)
+        files["graph.html"] = render_html(graph, title=HTML_TITLE).encode("utf-8")
+    return files
 
 
 def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progress: Progress | None,
@@ -367,27 +372,24 @@ def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progr
         triple_count += note.triples
         note_files[f"notes/{note.mapping.note.slug}.ttl"] = note.mapping.graph
     del rendered
-    page: Background | None = None
-    if settings.html:
-        # The page is the largest whole-corpus step: for large builds it is made in a process of
-        # its own while this one writes the sources, the concepts, the report and the suggestions.
-        page = Background(lambda: _page(mappings, index), parallel=in_parallel(len(notes), workers))
+    # For large builds the page and the suggestions are made in a process of their own while this
+    # one writes the sources, the concepts and the report.
+    side = Background(lambda: _side_files(mappings, index, settings.html), parallel=in_parallel(len(notes), workers))
     try:
         return _finish(notes_dir, notes, problems, file_count, index, mapper, mappings, facts, bodies,
-                       note_files, triple_count, store, page)
+                       note_files, triple_count, store, side)
     except BaseException:
         if store is not None:
             store.close()
         raise
     finally:
-        if page is not None:
-            page.cancel()
+        side.cancel()
 
 
 def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_count: int, index: ConceptIndex,
             mapper: Mapper, mappings: list[NoteMapping], facts: set[SourceFact], bodies: dict[str, Body],
             note_files: dict[str, str], triple_count: int, store: BodyStore | None,
-            page: Background | None) -> BuildResult:
+            side: Background[dict[str, bytes]]) -> BuildResult:
     """The whole-corpus steps, once every note is rendered."""
     iris = mapper.iris
     pfx = prefixes(index.base_iri)
@@ -414,10 +416,7 @@ def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_co
     top = dict(consensus_by_term(agreement(mappings), index, TOP_CONCEPTS))
     co = cooccurrence(mappings, index)
     other["report.md"] = render_report(mappings, index, top, co, summary.line()).encode("utf-8")
-    texts, covered = _texts_and_spans(mappings)
-    other["suggested-concepts.csv"] = suggestions_csv(suggest(texts, index, covered))
-    if page is not None:
-        other["graph.html"] = page.result()
+    other.update(side.result())
     files = OutputFiles(rdf.header(pfx), bodies, note_files, other, store)
     return BuildResult(files, notes, mappings, index, problems, summary)
 

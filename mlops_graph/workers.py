@@ -18,7 +18,7 @@ import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from mlops_graph.cache import BuildCache
 from mlops_graph.config import Settings
@@ -31,6 +31,7 @@ from mlops_graph.read.files import NoteFile
 #: Below this many notes, one process does everything: starting workers would cost more.
 PARALLEL_MIN_NOTES = 400
 CHUNK_SIZE = 64
+T = TypeVar("T")
 
 
 Body = bytes | tuple[int, int, int]
@@ -279,9 +280,9 @@ def read_files(
         _READ = None
 
 
-def _run_task(send: Any, make: Callable[[], bytes]) -> None:
+def _run_task(send: Any, make: Callable[[], object]) -> None:
     try:
-        data = b"\0" + make()
+        data = b"\0" + pickle.dumps(make(), protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException as exc:  # sent to the parent, which raises it
         try:
             data = b"\1" + pickle.dumps(exc)
@@ -291,15 +292,16 @@ def _run_task(send: Any, make: Callable[[], bytes]) -> None:
     send.close()
 
 
-class Background:
+class Background(Generic[T]):
     """``make()`` run in a forked process while the caller goes on with other work (or run at once
-    when ``parallel`` is false); :meth:`result` waits for its bytes, or raises what it raised."""
+    when ``parallel`` is false); :meth:`result` waits for its value, or raises what it raised."""
 
-    def __init__(self, make: Callable[[], bytes], parallel: bool) -> None:
-        self._value: bytes | None = None
+    def __init__(self, make: Callable[[], T], parallel: bool) -> None:
+        self._value: T | None = None
+        self._done = False
         self._process: Any = None
         if not parallel or "fork" not in multiprocessing.get_all_start_methods():
-            self._value = make()
+            self._value, self._done = make(), True
             return
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
@@ -307,20 +309,20 @@ class Background:
         self._process.start()
         send.close()
 
-    def result(self) -> bytes:
-        if self._value is None:
+    def result(self) -> T:
+        if not self._done:
             try:
                 data = self._receive.recv_bytes()
             except EOFError:
                 self._process.join()
-                raise RuntimeError(
-                    f"the process making the page ended early (exit code {self._process.exitcode})") from None
+                code = self._process.exitcode
+                raise RuntimeError(f"a build process in the background ended early (exit code {code})") from None
             finally:
                 self.cancel()
             if data[:1] == b"\1":
                 raise pickle.loads(data[1:])
-            self._value = data[1:]
-        return self._value
+            self._value, self._done = pickle.loads(data[1:]), True
+        return cast(T, self._value)
 
     def cancel(self) -> None:
         if self._process is not None:
