@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -287,9 +287,11 @@ class MentionMatcher:
         """Every label occurrence in the space-joined normal forms: (tier, first token, -end token, IRI)."""
         assert self._automaton is not None
         hits = []
-        spaces = [i for i, c in enumerate(joined) if c == " "]
+        count = joined.count
         for last, (length, tier, size, iri) in self._automaton.iter(joined):
-            first = bisect_left(spaces, last - length) - 1
+            # The match is " label " and ends at ``last``; the tokens before it are the spaces
+            # before its opening space.
+            first = count(" ", 0, last - length - 1)
             hits.append((tier, first, -first - size, iri))
         return hits
 
