@@ -57,6 +57,13 @@ def corpus(notes: int) -> Path:
     return folder
 
 
+def fresh(folder: Path) -> None:
+    """Delete ``folder`` and flush the file system, so that the deletion (hundreds of megabytes and
+    thousands of files, discarded block by block on some disks) is not paid by the next run."""
+    shutil.rmtree(folder, ignore_errors=True)
+    os.sync()
+
+
 def build_cmd(notes: Path, out: Path, *, cache: bool = True) -> list[str]:
     return [PYTHON, "-m", "mlops_graph", "build", str(notes), "-o", str(out), "-q",
             *(() if cache else ("--no-cache",))]
@@ -79,9 +86,9 @@ def bench_builds(sizes: list[int], rounds: int, large_rounds: int, work: Path) -
         base: list[tuple[float, float, float]] = []
         ours: list[tuple[float, float, float]] = []
         for _ in range(large_rounds if size >= LARGE else rounds):
-            shutil.rmtree(work / "baseline", ignore_errors=True)
+            fresh(work / "baseline")
             base.append(run([PYTHON, str(HERE / "baseline_rdflib.py"), str(notes), str(work / "baseline")]))
-            shutil.rmtree(work / f"out-{size}", ignore_errors=True)
+            fresh(work / f"out-{size}")
             ours.append(run(build_cmd(notes, work / f"out-{size}", cache=False)))
         b, o = (statistics.median(t[0] for t in runs) for runs in (base, ours))
         bc, oc = (statistics.median(t[1] for t in runs) for runs in (base, ours))
