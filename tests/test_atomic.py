@@ -520,3 +520,16 @@ def test_a_few_new_files_are_fsynced_one_by_one(
     files = {Path(p).name for p in synced if Path(p).suffix}
     assert files == {"report.md", "graph.ttl"}
     assert snapshot(out) == changed
+
+
+def test_files_reached_through_a_linked_folder_are_written_again(
+    previous: tuple[Path, dict[str, bytes]], tmp_path: Path,
+) -> None:
+    out, before = previous
+    elsewhere = tmp_path / "elsewhere"
+    os.rename(out / "notes", elsewhere)
+    (out / "notes").symlink_to(elsewhere)
+    write_output(out, before)
+    assert snapshot(out) == before
+    assert not (out / "notes").is_symlink()
+    assert all(path.stat().st_nlink == 1 for path in elsewhere.rglob("*") if path.is_file())

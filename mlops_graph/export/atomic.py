@@ -224,27 +224,38 @@ def _unchanged(old: Path, size: int, parts: Iterable[bytes]) -> bool:
         os.close(fd)
 
 
+def _real_folder(root: Path, folder: Path, known: dict[Path, bool]) -> bool:
+    """Whether ``root / folder`` is a folder inside ``root``, reached without following a link."""
+    if folder not in known:
+        path = root / folder
+        known[folder] = (_real_folder(root, folder.parent, known) and not path.is_symlink()
+                         and path.is_dir())
+    return known[folder]
+
+
 def _write_tree(staging: Path, files: Mapping[str, bytes], previous: Path | None) -> None:
     """Write every file, then make the new ones durable.
 
     A file whose bytes are those of the same file in ``previous`` (the output being replaced) is a
     hard link to it instead of a copy: creating and filling thousands of files costs far more than
     linking them, and a rebuild after a small change rewrites only what changed. Only files that no
-    other name links to are reused, so the new output never shares a file with anything but the
-    output it replaces, which is deleted once the new one is in place.
+    other name links to, in folders that are not links, are reused, so the new output never shares
+    a file with anything but the output it replaces, which is deleted once the new one is in place.
 
     Few new files are fsynced one by one; many are flushed with one ``syncfs`` (one journal commit
     instead of one per file), or fsynced one by one where that is not available.
     """
     folders = {staging}
     written: list[Path] = []
+    real: dict[Path, bool] = {Path("."): True}
     for name in sorted(files):
         rel = _safe_relative(name)
         target = staging / rel
         if target.parent not in folders:
             target.parent.mkdir(parents=True, exist_ok=True)
             folders.update(staging / p for p in rel.parents)
-        if previous is not None and _unchanged(previous / rel, _size(files, name), _chunks(files, name)):
+        if (previous is not None and _real_folder(previous, rel.parent, real)
+                and _unchanged(previous / rel, _size(files, name), _chunks(files, name))):
             try:
                 os.link(previous / rel, target)
                 continue
