@@ -288,11 +288,14 @@ class MentionMatcher:
         assert self._automaton is not None
         hits = []
         count = joined.count
+        at = spaces = 0  # the number of spaces before position ``at``
         for last, (length, tier, size, iri) in self._automaton.iter(joined):
-            # The match is " label " and ends at ``last``; the tokens before it are the spaces
-            # before its opening space.
-            first = count(" ", 0, last - length - 1)
-            hits.append((tier, first, -first - size, iri))
+            # The match is " label " and ends at ``last``; the tokens before it are the spaces before
+            # its opening space. Matches come by end, so their starts are counted from the last one's.
+            start = last - length - 1
+            spaces += count(" ", at, start) if start >= at else -count(" ", start, at)
+            at = start
+            hits.append((tier, spaces, -spaces - size, iri))
         return hits
 
     @staticmethod
