@@ -75,8 +75,12 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
             path = Path(entry.path)
             try:
                 is_link = entry.is_symlink()
-                real = path.resolve(strict=True) if is_link else real_dir / entry.name
-                is_dir = real.is_dir()
+                if is_link:
+                    real = path.resolve(strict=True)
+                    is_dir = real.is_dir()
+                else:  # the kind the listing gave, without a stat of its own
+                    real = real_dir / entry.name
+                    is_dir = entry.is_dir(follow_symlinks=False)
             except (OSError, RuntimeError):
                 warn(path, "broken or looping symbolic link; skipped")
                 continue
@@ -91,7 +95,7 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
                 else:
                     walk(path, real)
             elif path.suffix.lower() in NOTE_SUFFIXES:
-                if real.is_file():
+                if real.is_file() if is_link else entry.is_file(follow_symlinks=False):
                     rel = display(path)
                     found[rel] = NoteFile(rel, path)
                     real_files[rel] = real
