@@ -36,6 +36,10 @@ _SCHEMA = 2
 _LIBRARIES = ("pyoxigraph", "pyromark", "python-frontmatter", "PyYAML", "simplemma", "pyahocorasick",
               "rapidfuzz", "yake", "networkx", "pyvis", "scipy")
 _BATCH = 500
+#: Deletes the entries that are not in the temporary table ``used``: one look-up in its key index per
+#: entry (a row-value ``NOT IN`` over the table would scan it for every entry).
+PRUNE = ("DELETE FROM entries WHERE NOT EXISTS "
+         "(SELECT 1 FROM used WHERE used.kind = entries.kind AND used.key = entries.key)")
 
 
 class CacheError(Exception):
@@ -188,7 +192,7 @@ class BuildCache:
                 self._db.execute("DELETE FROM used")
                 for kind, keys in self._used.items():
                     self._db.executemany("INSERT OR IGNORE INTO used VALUES (?, ?)", ((kind, k) for k in keys))
-                self._db.execute("DELETE FROM entries WHERE (kind, key) NOT IN (SELECT kind, key FROM used)")
+                self._db.execute(PRUNE)
                 self._db.execute("COMMIT")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:

@@ -133,6 +133,15 @@ def test_entries_a_build_did_not_use_are_pruned(notes: Path, tmp_path: Path) -> 
     assert counts == {"read": NOTES - 1, "render": NOTES - 1}
 
 
+def test_pruning_looks_each_entry_up_in_the_index_of_used_keys(tmp_path: Path) -> None:
+    cache = BuildCache(tmp_path / "cache")
+    assert cache._db is not None
+    cache._db.execute("CREATE TEMP TABLE used (kind TEXT, key BLOB, PRIMARY KEY (kind, key))")
+    plan = " ".join(row[-1] for row in cache._db.execute(f"EXPLAIN QUERY PLAN {cache_module.PRUNE}"))
+    cache.close(prune=False)
+    assert "SCAN used" not in plan and "SEARCH used USING" in plan, plan
+
+
 def test_a_corrupt_cache_is_set_aside_and_the_build_goes_on(notes: Path, tmp_path: Path) -> None:
     folder = tmp_path / "cache"
     folder.mkdir()
