@@ -118,3 +118,22 @@ def test_worker_processes_change_nothing(tmp_path: Path) -> None:
     single = build(notes, Settings(), workers=1).files
     assert_same(build(notes, Settings(), workers=2).files, single)
     assert_same(build(notes, Settings(), workers=3).files, single)
+
+
+def test_canonical_order_is_the_order_of_the_terms() -> None:
+    import pyoxigraph as ox
+
+    from mlops_graph.export.rdf import canonical
+
+    iris = ["https://a.example/x", "https://a.example/x/", "https://a.example/x-y", "https://a.example/x/y",
+            "https://a.example/x%20y", "https://a.example/é"]
+    subjects: list[ox.NamedNode | ox.BlankNode] = [ox.NamedNode(i) for i in iris]
+    subjects += [ox.BlankNode("b1"), ox.BlankNode("b12"), ox.BlankNode("b1x")]
+    objects = [ox.Literal("a"), ox.Literal("a b"), ox.Literal('a"'), ox.Literal("a", language="en"),
+               ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+               ox.NamedNode(iris[0]), ox.BlankNode("b1")]
+    predicates = [ox.NamedNode(i) for i in iris[:3]]
+    triples = [ox.Triple(s, p, o) for s in subjects for p in predicates for o in objects]
+    random.Random(7).shuffle(triples)
+    expected = sorted(set(triples), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    assert canonical(triples + triples[:20]) == expected

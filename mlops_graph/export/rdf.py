@@ -17,8 +17,11 @@ _PROBE = ox.Triple(ox.NamedNode("urn:x-probe:s"), ox.NamedNode("urn:x-probe:p"),
 
 
 def canonical(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
-    """Distinct triples sorted by their N-Triples form: the same set always serialises the same way."""
-    unique = {(str(t.subject), str(t.predicate), str(t.object)): t for t in triples}
+    """Distinct triples sorted by their N-Triples form: the same set always serialises the same way.
+
+    The whole line sorts as its three terms would: an IRI or a blank node label cannot hold the
+    ``>`` or the space that ends it, so two lines first differ where their terms first differ."""
+    unique = {str(t): t for t in triples}
     return [unique[k] for k in sorted(unique)]
 
 
