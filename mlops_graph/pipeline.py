@@ -338,14 +338,14 @@ def _render_keys(notes: list[Note], settings: Settings, index: ConceptIndex, lin
     return [digest(context, cache.note_keys[n.path], n.slug) for n in notes]
 
 
-def _side_files(mappings: list[NoteMapping], index: ConceptIndex, html: bool) -> dict[str, bytes]:
-    """The suggestions and the page: whole-corpus steps that no other output depends on."""
+def _suggestions(mappings: list[NoteMapping], index: ConceptIndex) -> dict[str, bytes]:
     texts, covered = _texts_and_spans(mappings)
-    files = {"suggested-concepts.csv": suggestions_csv(suggest(texts, index, covered))}
-    if html:
-        graph = to_networkx(mappings, index, fold_above=html_page.FOLD_THRESHOLD)
-        files["graph.html"] = render_html(graph, title=HTML_TITLE).encode("utf-8")
-    return files
+    return {"suggested-concepts.csv": suggestions_csv(suggest(texts, index, covered))}
+
+
+def _page(mappings: list[NoteMapping], index: ConceptIndex) -> dict[str, bytes]:
+    graph = to_networkx(mappings, index, fold_above=html_page.FOLD_THRESHOLD)
+    return {"graph.html": render_html(graph, title=HTML_TITLE).encode("utf-8")}
 
 
 def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progress: Progress | None,
@@ -372,10 +372,14 @@ def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progr
         triple_count += note.triples
         note_files[f"notes/{note.mapping.note.slug}.ttl"] = note.mapping.graph
     del rendered
-    # For large builds the page and the suggestions are made in a process of their own while this
-    # one writes the sources, the concepts and the report.
-    side = Background(lambda: _side_files(mappings, index, settings.html), parallel=in_parallel(len(notes), workers))
+    # For large builds the suggestions and the page are each made in a process of their own while
+    # this one writes the sources, the concepts and the report.
+    parallel = in_parallel(len(notes), workers)
+    side: list[Background[dict[str, bytes]]] = []
     try:
+        side.append(Background(lambda: _suggestions(mappings, index), parallel))
+        if settings.html:
+            side.append(Background(lambda: _page(mappings, index), parallel))
         return _finish(notes_dir, notes, problems, file_count, index, mapper, mappings, facts, bodies,
                        note_files, triple_count, store, side)
     except BaseException:
@@ -383,13 +387,14 @@ def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progr
             store.close()
         raise
     finally:
-        side.cancel()
+        for task in side:
+            task.cancel()
 
 
 def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_count: int, index: ConceptIndex,
             mapper: Mapper, mappings: list[NoteMapping], facts: set[SourceFact], bodies: dict[str, Body],
             note_files: dict[str, str], triple_count: int, store: BodyStore | None,
-            side: Background[dict[str, bytes]]) -> BuildResult:
+            side: list[Background[dict[str, bytes]]]) -> BuildResult:
     """The whole-corpus steps, once every note is rendered."""
     iris = mapper.iris
     pfx = prefixes(index.base_iri)
@@ -416,7 +421,8 @@ def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_co
     top = dict(consensus_by_term(agreement(mappings), index, TOP_CONCEPTS))
     co = cooccurrence(mappings, index)
     other["report.md"] = render_report(mappings, index, top, co, summary.line()).encode("utf-8")
-    other.update(side.result())
+    for task in side:
+        other.update(task.result())
     files = OutputFiles(rdf.header(pfx), bodies, note_files, other, store)
     return BuildResult(files, notes, mappings, index, problems, summary)
 
