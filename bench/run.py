@@ -7,7 +7,8 @@
 
 For each corpus size it makes the corpus (bench/make_corpus.py, deterministic), then runs the
 baseline (bench/baseline_rdflib.py) and a full `mlops-graph build --no-cache` in alternation, each
-in its own process and into a fresh folder, and prints the median wall and CPU times, the ratio
+in its own process and into a fresh folder (the previous one deleted and flushed to disk before
+the timer starts), and prints the median wall and CPU times, the ratio
 baseline / mlops-graph measured in the same run, and each process's peak resident memory (from
 wait4's rusage). It then times a one-note edit followed by a rebuild that uses the build cache, and
 every named query on the embedded store. It prints figures; it never

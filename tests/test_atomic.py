@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -51,6 +51,10 @@ def leftovers(parent: Path, wait: float = 60) -> list[str]:
         if not any(n.startswith(DISCARDED_PREFIX) for n in names) or time.monotonic() > deadline:
             return names
         time.sleep(0.05)
+
+
+def inodes(folder: Path) -> dict[str, int]:
+    return {rel: (folder / rel).stat().st_ino for rel in snapshot(folder)}
 
 
 def dead_pid() -> int:
@@ -389,18 +393,24 @@ def test_file_names_outside_the_output_are_refused(
     assert leftovers(out.parent) == []
 
 
-def test_without_syncfs_every_file_and_folder_is_fsynced(
-    tmp_path: Path, corpus_build: BuildResult, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    synced: list[str] = []
+@pytest.fixture
+def synced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the files and folders fsynced from now on, in order."""
+    paths: list[str] = []
     real_fsync = os.fsync
 
     def recording_fsync(fd: int) -> None:
-        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        paths.append(os.readlink(f"/proc/self/fd/{fd}"))
         real_fsync(fd)
 
-    monkeypatch.setattr(atomic, "_syncfs", lambda path: False)
     monkeypatch.setattr(os, "fsync", recording_fsync)
+    return paths
+
+
+def test_without_syncfs_every_file_and_folder_is_fsynced(
+    tmp_path: Path, corpus_build: BuildResult, monkeypatch: pytest.MonkeyPatch, synced: list[str]
+) -> None:
+    monkeypatch.setattr(atomic, "_syncfs", lambda path: False)
     out = tmp_path / "output"
     write_output(out, corpus_build.files)
     names = {Path(p).name for p in synced}
@@ -446,13 +456,14 @@ def test_files_kept_in_temporary_files_are_written_piece_by_piece(
     assert isinstance(result.files, atomic.ChunkedFiles)
     pieces = list(result.files.chunks("graph.trig"))
     assert len(pieces) > 3 * len(result.notes)  # never joined into one object on the way out
+    assert all(result.files.size(name) == len(result.files[name]) for name in result.files)
     out = tmp_path / "output"
     write_output(out, result.files)
     assert snapshot(out) == {name: result.files[name] for name in result.files}
-
-
-def inodes(folder: Path) -> dict[str, int]:
-    return {rel: (folder / rel).stat().st_ino for rel in snapshot(folder)}
+    old = inodes(out)
+    write_output(out, result.files)  # compared with the previous output piece by piece, and kept
+    assert inodes(out) == old
+    assert snapshot(out) == {name: result.files[name] for name in result.files}
 
 
 def test_files_unchanged_since_the_previous_output_are_linked_not_written_again(
@@ -472,46 +483,10 @@ def test_files_unchanged_since_the_previous_output_are_linked_not_written_again(
     assert leftovers(out.parent) == []
 
 
-def test_a_file_that_another_name_links_to_is_written_again(
-    previous: tuple[Path, dict[str, bytes]], tmp_path: Path,
-) -> None:
-    out, before = previous
-    outside = tmp_path / "my-copy.ttl"
-    os.link(out / "graph.ttl", outside)
-    write_output(out, before)
-    assert snapshot(out) == before
-    assert (out / "graph.ttl").stat().st_ino != outside.stat().st_ino
-    (out / "graph.ttl").write_bytes(b"edited")
-    assert outside.read_bytes() == before["graph.ttl"]
-
-
-def test_files_kept_in_temporary_files_are_compared_piece_by_piece(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(workers, "PARALLEL_MIN_NOTES", 1)
-    result = build(CORPUS, workers=2)
-    assert isinstance(result.files, atomic.ChunkedFiles)
-    assert all(result.files.size(name) == len(result.files[name]) for name in result.files)
-    out = tmp_path / "output"
-    write_output(out, result.files)
-    old = inodes(out)
-    write_output(out, result.files)
-    assert inodes(out) == old
-    assert snapshot(out) == {name: result.files[name] for name in result.files}
-
-
 def test_a_few_new_files_are_fsynced_one_by_one(
-    previous: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+    previous: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch, synced: list[str]
 ) -> None:
     out, before = previous
-    synced: list[str] = []
-    real_fsync = os.fsync
-
-    def recording_fsync(fd: int) -> None:
-        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
-        real_fsync(fd)
-
-    monkeypatch.setattr(os, "fsync", recording_fsync)
     monkeypatch.setattr(atomic, "_syncfs", lambda path: pytest.fail("syncfs for two new files"))
     changed = dict(before)
     changed["report.md"] = b"changed"
@@ -522,14 +497,29 @@ def test_a_few_new_files_are_fsynced_one_by_one(
     assert snapshot(out) == changed
 
 
-def test_files_reached_through_a_linked_folder_are_written_again(
-    previous: tuple[Path, dict[str, bytes]], tmp_path: Path,
+def share_a_file(out: Path, outside: Path) -> None:
+    os.link(out / "graph.ttl", outside / "my-copy.ttl")
+
+
+def share_a_folder(out: Path, outside: Path) -> None:
+    os.rename(out / "notes", outside / "notes")
+    (out / "notes").symlink_to(outside / "notes")
+
+
+@pytest.mark.parametrize("share", [share_a_file, share_a_folder])
+def test_files_shared_with_anything_but_the_previous_output_are_written_again(
+    previous: tuple[Path, dict[str, bytes]], tmp_path: Path, share: Callable[[Path, Path], None],
 ) -> None:
     out, before = previous
-    elsewhere = tmp_path / "elsewhere"
-    os.rename(out / "notes", elsewhere)
-    (out / "notes").symlink_to(elsewhere)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    share(out, outside)
+    kept = {path: path.read_bytes() for path in outside.rglob("*") if path.is_file()}
     write_output(out, before)
     assert snapshot(out) == before
-    assert not (out / "notes").is_symlink()
-    assert all(path.stat().st_nlink == 1 for path in elsewhere.rglob("*") if path.is_file())
+    assert not any(path.is_symlink() for path in out.rglob("*"))
+    assert all(path.stat().st_nlink == 1 for path in outside.rglob("*") if path.is_file())
+    for path in out.rglob("*"):
+        if path.is_file():
+            path.write_bytes(b"edited")
+    assert {path: path.read_bytes() for path in outside.rglob("*") if path.is_file()} == kept
