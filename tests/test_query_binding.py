@@ -71,16 +71,16 @@ def test_the_kept_store_looks_labels_up_in_its_table(corpus_output: Path, corpus
         table = json.loads((tmp_path / embedded.STORE_DIR / "labels.json").read_text(encoding="utf-8"))
         assert "https://w3id.org/mlops-graph/vocab/mlops" in table["mlops"]
         assert table["machine learning operations"] == table["mlops"]
-        assert id(kept) in embedded._LABEL_TABLES
+        kept_table = embedded._table_of(kept)
+        assert kept_table == table
         for term in TERMS:
             expected = embedded.run_query(corpus_store, named_queries()["compare"], {"term": term})
             assert embedded.run_query(kept, named_queries()["compare"], {"term": term}).rows == expected.rows
         # The look-up goes through the table: a concept missing from it is not found.
-        embedded._LABEL_TABLES[id(kept)] = {}
+        kept_table.clear()
         assert embedded.run_query(kept, named_queries()["compare"], {"term": "MLOps"}).rows == ()
     finally:
         embedded._OPEN.clear()
-        embedded._LABEL_TABLES.clear()
 
 
 def test_the_label_is_looked_up_once_and_bound_as_iris() -> None:

@@ -51,9 +51,13 @@ def _stamp_digest(stamp: Path, graph_file: Path) -> str:
     return f"{_digest(graph_file)} {graph_file.name}"
 
 
-_OPEN: dict[tuple[str, str], ox.Store] = {}
-_LABEL_TABLES: dict[int, dict[str, list[str]]] = {}
-"""The label table of each store in ``_OPEN``, by ``id`` (valid while ``_OPEN`` holds the store)."""
+_OPEN: dict[tuple[str, str], tuple[ox.Store, dict[str, list[str]] | None]] = {}
+"""The store kept on disk, by (store folder, digest of the graph file), with its label table (None for
+a store kept by a version that wrote none)."""
+
+
+def _table_of(store: ox.Store) -> dict[str, list[str]] | None:
+    return next((table for kept, table in _OPEN.values() if kept is store), None)
 
 
 def _label_table(store: ox.Store) -> dict[str, list[str]]:
@@ -98,7 +102,7 @@ def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
     digest = _stamp_digest(stamp, graph_file)
     key = (str(folder.resolve()), digest)
     if key in _OPEN:
-        return _OPEN[key]
+        return _OPEN[key][0]
     if not (stamp.is_file() and stamp.read_text().split("\n")[0] == digest):
         staging = graph_file.parent / f".{STORE_DIR}-loading-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
@@ -124,11 +128,11 @@ def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
         store = ox.Store()
         _load(store, graph_file, fmt)
         return store
-    _OPEN.clear()
-    _LABEL_TABLES.clear()
-    _OPEN[key] = store
+    table = None
     with contextlib.suppress(OSError, ValueError):  # without it (an older store) a query looks labels up
-        _LABEL_TABLES[id(store)] = json.loads((folder / _LABELS_FILE).read_text(encoding="utf-8"))
+        table = json.loads((folder / _LABELS_FILE).read_text(encoding="utf-8"))
+    _OPEN.clear()
+    _OPEN[key] = (store, table)
     return store
 
 
@@ -213,7 +217,7 @@ def _rows(parsed: dict[str, Any], columns: tuple[str, ...]) -> tuple[tuple[str |
 def concept_lookup(store: ox.Store) -> Callable[[str], list[str]]:
     """Label → the concepts that have it (any case): from the table kept with the store when there is
     one, else by a query."""
-    table = _LABEL_TABLES.get(id(store))
+    table = _table_of(store)
 
     def iris(label: str) -> list[str]:
         if table is not None:
