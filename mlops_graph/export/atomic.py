@@ -68,7 +68,7 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(errno, os.strerror(errno), str(b))
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync_dir(path: Path | str) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
@@ -190,21 +190,26 @@ class ChunkedFiles(Protocol):
     def size(self, name: str) -> int: ...
 
 
-def _chunks(files: Mapping[str, bytes], name: str) -> Iterable[bytes]:
-    return files.chunks(name) if isinstance(files, ChunkedFiles) else (files[name],)
+class _Whole:
+    """A plain mapping of file contents, read the way :class:`ChunkedFiles` are."""
+
+    def __init__(self, files: Mapping[str, bytes]) -> None:
+        self._files = files
+
+    def chunks(self, name: str) -> Iterable[bytes]:
+        return (self._files[name],)
+
+    def size(self, name: str) -> int:
+        return len(self._files[name])
 
 
-def _size(files: Mapping[str, bytes], name: str) -> int:
-    return files.size(name) if isinstance(files, ChunkedFiles) else len(files[name])
-
-
-def _write_file(target: Path, parts: Iterable[bytes]) -> None:
+def _write_file(target: str, parts: Iterable[bytes]) -> None:
     with open(target, "xb") as handle:
         for part in parts:
             handle.write(part)
 
 
-def _unchanged(old: Path, size: int, parts: Iterable[bytes]) -> bool:
+def _unchanged(old: str, size: int, parts: Iterable[bytes]) -> bool:
     """Whether ``old`` is a regular file that no other name links to, holding exactly ``parts``."""
     try:
         fd = os.open(old, os.O_RDONLY | os.O_NOFOLLOW)
@@ -224,17 +229,19 @@ def _unchanged(old: Path, size: int, parts: Iterable[bytes]) -> bool:
         os.close(fd)
 
 
-def _real_folder(root: Path, folder: Path, known: dict[Path, bool]) -> bool:
-    """Whether ``root / folder`` is a folder inside ``root``, reached without following a link."""
+def _real_folder(root: str, folder: str, known: dict[str, bool]) -> bool:
+    """Whether ``root/folder`` is a folder inside ``root``, reached without following a link
+    (``folder`` is relative, with ``/`` between its parts; ``""`` is ``root`` itself)."""
     if folder not in known:
-        path = root / folder
-        known[folder] = (_real_folder(root, folder.parent, known) and not path.is_symlink()
-                         and path.is_dir())
+        path = os.path.join(root, folder)
+        known[folder] = (_real_folder(root, os.path.dirname(folder), known) and not os.path.islink(path)
+                         and os.path.isdir(path))
     return known[folder]
 
 
-def _write_tree(staging: Path, files: Mapping[str, bytes], previous: Path | None) -> None:
-    """Write every file, then make the new ones durable.
+def _write_tree(staging: Path, files: Mapping[str, bytes], paths: dict[str, str], previous: Path | None) -> None:
+    """Write every file (``paths``: each name's checked path relative to the output), then make the
+    new ones durable.
 
     A file whose bytes are those of the same file in ``previous`` (the output being replaced) is a
     hard link to it instead of a copy: creating and filling thousands of files costs far more than
@@ -245,23 +252,30 @@ def _write_tree(staging: Path, files: Mapping[str, bytes], previous: Path | None
     Few new files are fsynced one by one; many are flushed with one ``syncfs`` (one journal commit
     instead of one per file), or fsynced one by one where that is not available.
     """
-    folders = {staging}
-    written: list[Path] = []
-    real: dict[Path, bool] = {Path("."): True}
-    for name in sorted(files):
-        rel = _safe_relative(name)
-        target = staging / rel
-        if target.parent not in folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            folders.update(staging / p for p in rel.parents)
-        if (previous is not None and _real_folder(previous, rel.parent, real)
-                and _unchanged(previous / rel, _size(files, name), _chunks(files, name))):
+    source = files if isinstance(files, ChunkedFiles) else _Whole(files)
+    root = str(staging)
+    old_root = str(previous) if previous is not None else None
+    folders = {root}
+    written: list[str] = []
+    real: dict[str, bool] = {"": True}
+    for name in sorted(paths):
+        rel = paths[name]
+        parent = os.path.dirname(rel)
+        target = os.path.join(root, rel)
+        if parent and os.path.join(root, parent) not in folders:
+            os.makedirs(os.path.join(root, parent), exist_ok=True)
+            while parent:
+                folders.add(os.path.join(root, parent))
+                parent = os.path.dirname(parent)
+            parent = os.path.dirname(rel)
+        if (old_root is not None and _real_folder(old_root, parent, real)
+                and _unchanged(os.path.join(old_root, rel), source.size(name), source.chunks(name))):
             try:
-                os.link(previous / rel, target)
+                os.link(os.path.join(old_root, rel), target)
                 continue
             except OSError:
                 pass
-        _write_file(target, _chunks(files, name))
+        _write_file(target, source.chunks(name))
         written.append(target)
     if len(written) > FSYNC_MAX_FILES and _syncfs(staging):
         return
@@ -271,7 +285,7 @@ def _write_tree(staging: Path, files: Mapping[str, bytes], previous: Path | None
             os.fsync(fd)
         finally:
             os.close(fd)
-    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+    for folder in sorted(folders, key=lambda p: p.count("/"), reverse=True):
         _fsync_dir(folder)
 
 
@@ -307,8 +321,7 @@ def write_output(out_dir: Path, files: Mapping[str, bytes], *, background_cleanu
     delete the previous one."""
     out_dir = out_dir.absolute()
     parent = out_dir.parent
-    for name in files:
-        _safe_relative(name)
+    paths = {name: _safe_relative(name).as_posix() for name in files}
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -324,7 +337,7 @@ def write_output(out_dir: Path, files: Mapping[str, bytes], *, background_cleanu
     swapped = False
     previous = out_dir if out_dir.is_dir() and not out_dir.is_symlink() else None
     try:
-        _write_tree(staging, files, previous)
+        _write_tree(staging, files, paths, previous)
         os.chmod(staging, 0o755)
         if out_dir.is_dir() and not out_dir.is_symlink() and _exchange(staging, out_dir):
             swapped = True
