@@ -7,7 +7,10 @@ Entries are found by content, never by time stamps:
 - a note's *rendering* (its Turtle body and the facts the whole-corpus steps need) under the hash of
   its reading, its final slug and the build context: the program, the base IRI, every concept of the
   index (vocabulary files and other notes add concepts, and concepts change what the matcher finds)
-  and the wiki-link table (other notes' titles and aliases decide where links point).
+  and the wiki-link table (other notes' titles and aliases decide where links point);
+- whole-corpus results that most edits leave alone (the concept index, the sources and concepts
+  graphs) under the hash of the program and of exactly what they are made from, so an edit that adds
+  a quote does not make them again.
 
 "The program" is the hash of every file of the package (code, queries, templates, the bundled
 vocabulary) and the versions of the libraries whose output ends up in the files, so a new release,
@@ -85,8 +88,8 @@ class BuildCache:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / CACHE_FILE
-        self.hits = {"read": 0, "render": 0}
-        self.misses = {"read": 0, "render": 0}
+        self.hits: dict[str, int] = {"read": 0, "render": 0}
+        self.misses: dict[str, int] = {"read": 0, "render": 0}
         self.warning: str | None = None
         self._used: dict[str, set[bytes]] = {"read": set(), "render": set()}
         self.note_keys: dict[str, bytes] = {}
@@ -143,10 +146,19 @@ class BuildCache:
             except sqlite3.Error as exc:
                 self._set_aside(exc)
                 found = set()
-        self._used[kind].update(keys)
-        self.hits[kind] += len(found)
-        self.misses[kind] += len(set(keys)) - len(found)
+        self._used.setdefault(kind, set()).update(keys)
+        self.hits[kind] = self.hits.get(kind, 0) + len(found)
+        self.misses[kind] = self.misses.get(kind, 0) + len(set(keys)) - len(found)
         return found
+
+    def get(self, kind: str, key: bytes) -> Any | None:
+        """The value kept under ``key``, or None. Raises :class:`CacheError` if the file fails."""
+        if key not in self.present(kind, [key]):
+            return None
+        return next(self.load(kind, [key]))[1]
+
+    def put(self, kind: str, key: bytes, value: Any) -> None:
+        self.put_many(kind, [(key, value)])
 
     def load(self, kind: str, keys: Sequence[bytes]) -> Iterator[tuple[bytes, Any]]:
         """The cached values of ``keys`` (all of which :meth:`present` found), a batch at a time.
@@ -203,5 +215,10 @@ class BuildCache:
                 self._db = None
 
     def summary(self) -> str:
-        return (f"cache: {self.hits['read']} of {self.hits['read'] + self.misses['read']} notes read, "
+        line = (f"cache: {self.hits['read']} of {self.hits['read'] + self.misses['read']} notes read, "
                 f"{self.hits['render']} of {self.hits['render'] + self.misses['render']} rendered from the cache")
+        corpus = [kind for kind in self.hits if kind not in ("read", "render")]
+        if corpus:
+            found = [kind for kind in corpus if self.hits[kind]]
+            line += f"; {len(found)} of {len(corpus)} whole-corpus results ({', '.join(corpus)}) from the cache"
+        return line

@@ -10,7 +10,9 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
+
+import pyoxigraph as ox
 
 from mlops_graph.cache import BuildCache, CacheError, digest, program_digest
 from mlops_graph.config import Settings
@@ -19,7 +21,7 @@ from mlops_graph.export import html as html_page
 from mlops_graph.export import rdf
 from mlops_graph.export.html import render_html
 from mlops_graph.export.report import TOP_CONCEPTS, render_report
-from mlops_graph.extract.concepts import ConceptIndex, build_index, vocabulary_for
+from mlops_graph.extract.concepts import ConceptIndex, build_index, index_inputs, vocabulary_for
 from mlops_graph.extract.consensus import ConsensusRow, agreement, consensus, consensus_by_term, cooccurrence
 from mlops_graph.extract.notes import read_note
 from mlops_graph.extract.suggest import suggest, suggestions_csv
@@ -45,6 +47,7 @@ from mlops_graph.workers import (
 
 HTML_TITLE = "mlops-graph"
 Progress = Callable[[Iterable[NoteFile], int], Iterable[NoteFile]]
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -328,13 +331,30 @@ def build(
             gc.enable()
 
 
-def _render_keys(notes: list[Note], settings: Settings, index: ConceptIndex, links: dict[str, str],
+def _memo(cache: BuildCache | None, kind: str, inputs: tuple[str, ...], make: Callable[[], T]) -> T:
+    """``make()``, kept in the cache under the hash of the program and of ``inputs``, which must
+    hold everything ``make`` depends on."""
+    if cache is None or not cache.enabled:
+        return make()
+    key = digest(program_digest(), kind, *inputs)
+    value = cache.get(kind, key)
+    if value is None:
+        value = make()
+        cache.put(kind, key, value)
+    return cast(T, value)
+
+
+def _concepts_text(index: ConceptIndex) -> str:
+    """Everything of the index that the concepts graph and the notes' renderings depend on."""
+    return repr((index.base_iri, index.scheme, list(index.concepts.values())))
+
+
+def _render_keys(notes: list[Note], settings: Settings, concepts: str, links: dict[str, str],
                  cache: BuildCache | None) -> list[bytes] | None:
     """Each note's rendering key: its reading, its slug and everything else its triples depend on."""
     if cache is None or not cache.enabled or any(n.path not in cache.note_keys for n in notes):
         return None
-    context = digest(program_digest(), "render", settings.base_iri,
-                     repr(list(index.concepts.values())), repr(sorted(links.items())))
+    context = digest(program_digest(), "render", settings.base_iri, concepts, repr(sorted(links.items())))
     return [digest(context, cache.note_keys[n.path], n.slug) for n in notes]
 
 
@@ -352,11 +372,14 @@ def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progr
            workers: int | None, cache: BuildCache | None) -> BuildResult:
     notes, problems, file_count = read_notes(notes_dir, settings, exclude=exclude, progress=progress,
                                              workers=workers, cache=cache)
-    index = build_index(settings.base_iri, vocabulary_for(settings), notes)
+    vocabulary = vocabulary_for(settings)
+    index = _memo(cache, "index", (index_inputs(settings.base_iri, vocabulary, notes),),
+                  lambda: build_index(settings.base_iri, vocabulary, notes))
+    concepts = _concepts_text(index)
     iris = Iris(settings.base_iri)
     links = _link_targets(notes, iris)
     mapper = Mapper(iris, index, links)
-    keys = _render_keys(notes, settings, index, links, cache)
+    keys = _render_keys(notes, settings, concepts, links, cache)
     rendered, store = render_notes(notes, NoteContext(mapper, prefixes(settings.base_iri)), workers,
                                    cache=cache, keys=keys)
 
@@ -380,7 +403,8 @@ def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progr
         side.append(Background(lambda: _suggestions(mappings, index), parallel))
         if settings.html:
             side.append(Background(lambda: _page(mappings, index), parallel))
-        return _finish(notes_dir, notes, problems, file_count, index, mapper, mappings, facts, bodies,
+        triple_count += _shared_graphs(bodies, mapper, facts, concepts, cache)
+        return _finish(notes_dir, notes, problems, file_count, index, mappings, bodies,
                        note_files, triple_count, store, side)
     except BaseException:
         if store is not None:
@@ -391,17 +415,30 @@ def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progr
             task.cancel()
 
 
-def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_count: int, index: ConceptIndex,
-            mapper: Mapper, mappings: list[NoteMapping], facts: set[SourceFact], bodies: dict[str, Body],
-            note_files: dict[str, str], triple_count: int, store: BodyStore | None,
-            side: list[Background[dict[str, bytes]]]) -> BuildResult:
-    """The whole-corpus steps, once every note is rendered."""
-    iris = mapper.iris
+def _graph_body(triples: list[ox.Triple], pfx: dict[str, str]) -> tuple[bytes, int]:
+    unique = rdf.canonical(triples)
+    return rdf.turtle_body(unique, pfx), len(unique)
+
+
+def _shared_graphs(bodies: dict[str, Body], mapper: Mapper, facts: set[SourceFact], concepts: str,
+                   cache: BuildCache | None) -> int:
+    """The sources graph and the concepts graph, added to ``bodies``; returns their triple count.
+    Each is kept in the cache under what it is made from: the source facts of every note, and the
+    concepts of the index."""
+    iris, index = mapper.iris, mapper.index
     pfx = prefixes(index.base_iri)
-    for graph, triples in ((iris.sources_graph, source_triples(facts)), (iris.concepts_graph, concept_triples(index))):
-        unique = rdf.canonical(triples)
-        bodies[graph] = rdf.turtle_body(unique, pfx)
-        triple_count += len(unique)
+    sources = _memo(cache, "sources", ("\n".join(sorted(map(repr, facts))),),
+                    lambda: _graph_body(source_triples(facts), pfx))
+    scheme = _memo(cache, "concepts", (concepts,), lambda: _graph_body(concept_triples(index), pfx))
+    bodies[iris.sources_graph], bodies[iris.concepts_graph] = sources[0], scheme[0]
+    return sources[1] + scheme[1]
+
+
+def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_count: int, index: ConceptIndex,
+            mappings: list[NoteMapping], bodies: dict[str, Body], note_files: dict[str, str], triple_count: int,
+            store: BodyStore | None, side: list[Background[dict[str, bytes]]]) -> BuildResult:
+    """The whole-corpus steps, once every note is rendered."""
+    pfx = prefixes(index.base_iri)
 
     summary = Summary(
         files=file_count,

@@ -20,6 +20,16 @@ from mlops_graph.pipeline import BuildResult, build
 from .conftest import BAD, CORPUS
 
 NOTES = 14
+KINDS = ("read", "render", "index", "sources", "concepts")
+
+
+def counts(**given: int) -> dict[str, int]:
+    """Hits or misses per kind of entry: the notes' readings and renderings, and the whole-corpus
+    results (concept index, sources graph, concepts graph)."""
+    return {kind: given.get(kind, 0) for kind in KINDS}
+
+
+ALL = counts(read=NOTES, render=NOTES, index=1, sources=1, concepts=1)
 EXTRA_VOCABULARY = """\
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 <https://example.org/vocab/health-checking> a skos:Concept ;
@@ -53,9 +63,9 @@ def plain_files(notes: Path, settings: Settings | None = None) -> dict[str, byte
 
 def test_an_unchanged_corpus_comes_from_the_cache(notes: Path, tmp_path: Path) -> None:
     first, cold = cached_build(notes, tmp_path / "cache")
-    assert (cold.hits, cold.misses) == ({"read": 0, "render": 0}, {"read": NOTES, "render": NOTES})
+    assert (cold.hits, cold.misses) == (counts(), ALL)
     second, warm = cached_build(notes, tmp_path / "cache")
-    assert (warm.hits, warm.misses) == ({"read": NOTES, "render": NOTES}, {"read": 0, "render": 0})
+    assert (warm.hits, warm.misses) == (ALL, counts())
     assert second.files == first.files == plain_files(notes)
     assert second.summary == first.summary
 
@@ -66,9 +76,20 @@ def test_one_edited_note_is_the_only_one_read_and_rendered_again(notes: Path, tm
     note.write_text(note.read_text(encoding="utf-8") + "\n> Serving also means batch prediction.\n",
                     encoding="utf-8")
     result, cache = cached_build(notes, tmp_path / "cache")
-    assert cache.misses == {"read": 1, "render": 1}
+    assert cache.misses == counts(read=1, render=1)
     assert result.files == plain_files(notes)
     assert "batch prediction" in result.files["notes/what-is-model-serving.ttl"].decode()
+
+
+def test_a_quote_from_a_new_source_makes_the_sources_graph_again(notes: Path, tmp_path: Path) -> None:
+    cached_build(notes, tmp_path / "cache")
+    note = notes / "what-is-model-serving.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\n[Seldon](https://docs.seldon.example/serving) said\n\n"
+                    "> Serving puts a model behind an endpoint.\n", encoding="utf-8")
+    result, cache = cached_build(notes, tmp_path / "cache")
+    assert cache.misses == counts(read=1, render=1, sources=1)
+    assert result.files == plain_files(notes)
+    assert b"Seldon" in result.files["graph.ttl"]
 
 
 def test_a_note_that_adds_a_concept_renders_every_note_again(notes: Path, tmp_path: Path) -> None:
@@ -77,7 +98,7 @@ def test_a_note_that_adds_a_concept_renders_every_note_again(notes: Path, tmp_pa
     note.write_text(note.read_text(encoding="utf-8").replace("tags:", "tags:\n  - shadow-deployment", 1),
                     encoding="utf-8")
     result, cache = cached_build(notes, tmp_path / "cache")
-    assert cache.misses == {"read": 1, "render": NOTES}
+    assert cache.misses == counts(read=1, render=NOTES, index=1, concepts=1)
     assert result.files == plain_files(notes)
 
 
@@ -95,9 +116,9 @@ def test_settings_and_vocabularies_invalidate_what_they_change(notes: Path, tmp_
     vocabulary = tmp_path / "extra.ttl"
     vocabulary.write_text(EXTRA_VOCABULARY, encoding="utf-8")
     settings, expected_misses = {
-        "base-iri": (Settings(base_iri="https://example.org/kb/"), {"read": 0, "render": NOTES}),
-        "vocabulary": (Settings(vocabularies=(vocabulary,)), {"read": 0, "render": NOTES}),
-        "date-order": (Settings(date_order="MDY"), {"read": NOTES, "render": NOTES}),
+        "base-iri": (Settings(base_iri="https://example.org/kb/"), counts(render=NOTES, index=1, sources=1, concepts=1)),
+        "vocabulary": (Settings(vocabularies=(vocabulary,)), counts(render=NOTES, index=1, concepts=1)),
+        "date-order": (Settings(date_order="MDY"), counts(read=NOTES, render=NOTES)),
     }[variant]
     default, _cold = cached_build(notes, tmp_path / "cache")
     result, cache = cached_build(notes, tmp_path / "cache", settings)
@@ -113,7 +134,7 @@ def test_a_new_program_version_invalidates_everything(
     monkeypatch.setattr(cache_module, "program_digest", lambda: b"another program")
     monkeypatch.setattr("mlops_graph.pipeline.program_digest", lambda: b"another program")
     _result, cache = cached_build(notes, tmp_path / "cache")
-    assert cache.misses == {"read": NOTES, "render": NOTES}
+    assert cache.misses == ALL
 
 
 def test_the_program_digest_covers_the_package_files() -> None:
@@ -129,8 +150,8 @@ def test_entries_a_build_did_not_use_are_pruned(notes: Path, tmp_path: Path) -> 
     (notes / "reading-list.md").unlink()
     cached_build(notes, tmp_path / "cache")
     with sqlite3.connect(tmp_path / "cache" / CACHE_FILE) as db:
-        counts = dict(db.execute("SELECT kind, count(*) FROM entries GROUP BY kind").fetchall())
-    assert counts == {"read": NOTES - 1, "render": NOTES - 1}
+        entries = dict(db.execute("SELECT kind, count(*) FROM entries GROUP BY kind").fetchall())
+    assert entries == counts(read=NOTES - 1, render=NOTES - 1, index=1, sources=1, concepts=1)
 
 
 def test_pruning_looks_each_entry_up_in_the_index_of_used_keys(tmp_path: Path) -> None:
@@ -151,9 +172,9 @@ def test_a_corrupt_cache_is_set_aside_and_the_build_goes_on(notes: Path, tmp_pat
     assert result.files == plain_files(notes)
     _again, fresh = cached_build(notes, folder)
     assert fresh.warning is None
-    assert fresh.misses == {"read": NOTES, "render": NOTES}
+    assert fresh.misses == ALL
     _third, warm = cached_build(notes, folder)
-    assert warm.hits == {"read": NOTES, "render": NOTES}
+    assert warm.hits == ALL
 
 
 def test_a_cache_that_fails_during_the_build_gives_the_same_output(
@@ -191,7 +212,7 @@ def test_parallel_rendering_with_a_body_store_and_the_cache(
     note.write_text(note.read_text(encoding="utf-8") + "\nA closing paragraph on monitoring.\n", encoding="utf-8")
     second, warm = cached_build(notes, tmp_path / "cache", workers=2)
     assert first.files == expected
-    assert warm.misses == {"read": 1, "render": 1}
+    assert warm.misses == counts(read=1, render=1)
     assert second.files == plain_files(notes)
 
 
@@ -206,7 +227,8 @@ def test_cli_uses_the_cache_in_the_output_folder(notes: Path, tmp_path: Path) ->
     assert f"cache: 0 of {NOTES} notes read" in first.stdout
     assert (tmp_path / "out" / CACHE_DIR / CACHE_FILE).is_file()
     second = run_cli("build", str(notes), "-o", "out", "-v", cwd=tmp_path)
-    assert f"cache: {NOTES} of {NOTES} notes read, {NOTES} of {NOTES} rendered" in second.stdout
+    assert (f"cache: {NOTES} of {NOTES} notes read, {NOTES} of {NOTES} rendered from the cache; "
+            "3 of 3 whole-corpus results (index, sources, concepts) from the cache") in second.stdout
     uncached = run_cli("build", str(notes), "-o", "plain", "--no-cache", cwd=tmp_path)
     assert uncached.returncode == 0, uncached.stderr
     assert not (tmp_path / "plain" / CACHE_DIR).exists()

@@ -181,6 +181,15 @@ def tag_label(tag: str) -> str:
     return " ".join(tag.replace("_", " ").replace("-", " ").split())
 
 
+def index_inputs(base_iri: str, vocabulary: list[Concept], notes: Iterable[Note]) -> str:
+    """Everything :func:`build_index` reads, as text: the same text always gives the same index.
+    A note's quotes count by their distinct terms (a term seen again adds nothing), so a quote added
+    to a note leaves the text as it was."""
+    return repr((base_iri, vocabulary, [
+        (n.path, n.term, n.aliases, list(dict.fromkeys(q.term for q in n.quotes)), n.tags, n.alias_pairs)
+        for n in sorted(notes, key=lambda n: n.path)]))
+
+
 def build_index(base_iri: str, vocabulary: list[Concept], notes: Iterable[Note]) -> ConceptIndex:
     """Vocabulary concepts, plus a concept for each note's term, alias and tag.
 
