@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 from array import array
@@ -331,12 +332,12 @@ def build(
             gc.enable()
 
 
-def _memo(cache: BuildCache | None, kind: str, inputs: tuple[str, ...], make: Callable[[], T]) -> T:
-    """``make()``, kept in the cache under the hash of the program and of ``inputs``, which must
-    hold everything ``make`` depends on."""
+def _memo(cache: BuildCache | None, kind: str, inputs: Callable[[], str], make: Callable[[], T]) -> T:
+    """``make()``, kept in the cache under the hash of the program and of ``inputs()``, which must
+    hold everything ``make`` depends on (and is only worked out when there is a cache)."""
     if cache is None or not cache.enabled:
         return make()
-    key = digest(program_digest(), kind, *inputs)
+    key = digest(program_digest(), kind, inputs())
     value = cache.get(kind, key)
     if value is None:
         value = make()
@@ -349,12 +350,12 @@ def _concepts_text(index: ConceptIndex) -> str:
     return repr((index.base_iri, index.scheme, list(index.concepts.values())))
 
 
-def _render_keys(notes: list[Note], settings: Settings, concepts: str, links: dict[str, str],
+def _render_keys(notes: list[Note], settings: Settings, concepts: Callable[[], str], links: dict[str, str],
                  cache: BuildCache | None) -> list[bytes] | None:
     """Each note's rendering key: its reading, its slug and everything else its triples depend on."""
     if cache is None or not cache.enabled or any(n.path not in cache.note_keys for n in notes):
         return None
-    context = digest(program_digest(), "render", settings.base_iri, concepts, repr(sorted(links.items())))
+    context = digest(program_digest(), "render", settings.base_iri, concepts(), repr(sorted(links.items())))
     return [digest(context, cache.note_keys[n.path], n.slug) for n in notes]
 
 
@@ -373,9 +374,9 @@ def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progr
     notes, problems, file_count = read_notes(notes_dir, settings, exclude=exclude, progress=progress,
                                              workers=workers, cache=cache)
     vocabulary = vocabulary_for(settings)
-    index = _memo(cache, "index", (index_inputs(settings.base_iri, vocabulary, notes),),
+    index = _memo(cache, "index", lambda: index_inputs(settings.base_iri, vocabulary, notes),
                   lambda: build_index(settings.base_iri, vocabulary, notes))
-    concepts = _concepts_text(index)
+    concepts = functools.cache(lambda: _concepts_text(index))
     iris = Iris(settings.base_iri)
     links = _link_targets(notes, iris)
     mapper = Mapper(iris, index, links)
@@ -420,16 +421,16 @@ def _graph_body(triples: list[ox.Triple], pfx: dict[str, str]) -> tuple[bytes, i
     return rdf.turtle_body(unique, pfx), len(unique)
 
 
-def _shared_graphs(bodies: dict[str, Body], mapper: Mapper, facts: set[SourceFact], concepts: str,
+def _shared_graphs(bodies: dict[str, Body], mapper: Mapper, facts: set[SourceFact], concepts: Callable[[], str],
                    cache: BuildCache | None) -> int:
     """The sources graph and the concepts graph, added to ``bodies``; returns their triple count.
     Each is kept in the cache under what it is made from: the source facts of every note, and the
     concepts of the index."""
     iris, index = mapper.iris, mapper.index
     pfx = prefixes(index.base_iri)
-    sources = _memo(cache, "sources", ("\n".join(sorted(map(repr, facts))),),
+    sources = _memo(cache, "sources", lambda: "\n".join(sorted(map(repr, facts))),
                     lambda: _graph_body(source_triples(facts), pfx))
-    scheme = _memo(cache, "concepts", (concepts,), lambda: _graph_body(concept_triples(index), pfx))
+    scheme = _memo(cache, "concepts", concepts, lambda: _graph_body(concept_triples(index), pfx))
     bodies[iris.sources_graph], bodies[iris.concepts_graph] = sources[0], scheme[0]
     return sources[1] + scheme[1]
 
