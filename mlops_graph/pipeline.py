@@ -246,21 +246,26 @@ class OutputFiles(Mapping[str, bytes]):
     ``graph.ttl``, ``graph.trig`` and ``notes/*.ttl`` share their statements: each graph's Turtle body
     is kept once (for large builds in temporary files, see ``workers.BodyStore``), and a file is put
     together when it is looked up, so only one large file is in memory at a time.
+
+    The files in ``pending`` (the report, the page, the suggestions) may still be being made in
+    processes of their own: looking one up waits for it. They come last in the order of the names,
+    so that whoever writes the files in that order writes the others meanwhile.
     """
 
-    def __init__(self, header: bytes, bodies: dict[str, Body], note_files: dict[str, str],
-                 other: dict[str, bytes], store: BodyStore | None) -> None:
+    def __init__(self, header: bytes, bodies: dict[str, Body], note_files: dict[str, str], store: BodyStore | None,
+                 pending: dict[str, Background[bytes]]) -> None:
         self._header = header
         self._bodies = bodies
         self._order = sorted(bodies)
         self._note_files = note_files
-        self._other = other
         self._store = store
-        self._names = sorted({"graph.ttl", "graph.trig", *note_files, *other})
+        self._pending = pending
+        self._names = sorted({"graph.ttl", "graph.trig", *note_files}) + sorted(pending)
 
     def __getitem__(self, name: str) -> bytes:
-        if name in self._other:
-            return self._other[name]
+        task = self._pending.get(name)
+        if task is not None:
+            return task.result()
         return join_bodies(self._parts(name), self._store)
 
     def _parts(self, name: str) -> list[Body]:
@@ -279,8 +284,8 @@ class OutputFiles(Mapping[str, bytes]):
     def chunks(self, name: str) -> Iterator[bytes]:
         """The file ``name`` in pieces (see ``export.atomic.ChunkedFiles``): graph.ttl and graph.trig
         are written without ever being whole in memory."""
-        if name in self._other:
-            yield self._other[name]
+        if name in self._pending:
+            yield self[name]
             return
         for part in self._parts(name):
             if isinstance(part, bytes):
@@ -291,8 +296,8 @@ class OutputFiles(Mapping[str, bytes]):
 
     def size(self, name: str) -> int:
         """The size in bytes of the file ``name``, without putting it together."""
-        if name in self._other:
-            return len(self._other[name])
+        if name in self._pending:
+            return len(self[name])
         return sum(map(body_size, self._parts(name)))
 
     def __iter__(self) -> Iterator[str]:
@@ -302,7 +307,7 @@ class OutputFiles(Mapping[str, bytes]):
         return len(self._names)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._other or name in self._note_files or name in ("graph.ttl", "graph.trig")
+        return name in self._pending or name in self._note_files or name in ("graph.ttl", "graph.trig")
 
 
 def build(
@@ -315,6 +320,10 @@ def build(
     ``cache``: notes unchanged since a build that used the same cache are neither read nor rendered
     again (see ``mlops_graph.cache``); the output is the same as without it. If the cache fails
     during the build, the build starts again without it.
+
+    For large builds, the report, the page and the suggestions are made in processes of their own,
+    and may still be being made when this returns: reading them from ``files`` waits for them (see
+    :class:`OutputFiles`), and dropping the result stops them.
 
     The cyclic garbage collector is paused during the build and restored afterwards: a build makes
     millions of long-lived objects and almost no reference cycles, so its collections would scan
@@ -359,14 +368,20 @@ def _render_keys(notes: list[Note], settings: Settings, concepts: Callable[[], s
     return [digest(context, cache.note_keys[n.path], n.slug) for n in notes]
 
 
-def _suggestions(mappings: list[NoteMapping], index: ConceptIndex) -> dict[str, bytes]:
+def _suggestions(mappings: list[NoteMapping], index: ConceptIndex) -> bytes:
     texts, covered = _texts_and_spans(mappings)
-    return {"suggested-concepts.csv": suggestions_csv(suggest(texts, index, covered))}
+    return suggestions_csv(suggest(texts, index, covered))
 
 
-def _page(mappings: list[NoteMapping], index: ConceptIndex) -> dict[str, bytes]:
+def _page(mappings: list[NoteMapping], index: ConceptIndex) -> bytes:
     graph = to_networkx(mappings, index, fold_above=html_page.FOLD_THRESHOLD)
-    return {"graph.html": render_html(graph, title=HTML_TITLE).encode("utf-8")}
+    return render_html(graph, title=HTML_TITLE).encode("utf-8")
+
+
+def _report(mappings: list[NoteMapping], index: ConceptIndex, summary_line: str) -> bytes:
+    top = dict(consensus_by_term(agreement(mappings), index, TOP_CONCEPTS))
+    co = cooccurrence(mappings, index)
+    return render_report(mappings, index, top, co, summary_line).encode("utf-8")
 
 
 def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progress: Progress | None,
@@ -396,24 +411,23 @@ def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progr
         triple_count += note.triples
         note_files[f"notes/{note.mapping.note.slug}.ttl"] = note.mapping.graph
     del rendered
-    # For large builds the suggestions and the page are each made in a process of their own while
-    # this one writes the sources, the concepts and the report.
+    # For large builds the suggestions, the page and the report are each made in a process of their
+    # own, while this one makes the sources and the concepts graphs and then goes on (see OutputFiles).
     parallel = in_parallel(len(notes), workers)
-    side: list[Background[dict[str, bytes]]] = []
+    pending: dict[str, Background[bytes]] = {}
     try:
-        side.append(Background(lambda: _suggestions(mappings, index), parallel))
+        pending["suggested-concepts.csv"] = Background(lambda: _suggestions(mappings, index), parallel)
         if settings.html:
-            side.append(Background(lambda: _page(mappings, index), parallel))
+            pending["graph.html"] = Background(lambda: _page(mappings, index), parallel)
         triple_count += _shared_graphs(bodies, mapper, facts, concepts, cache)
         return _finish(notes_dir, notes, problems, file_count, index, mappings, bodies,
-                       note_files, triple_count, store, side)
+                       note_files, triple_count, store, pending, parallel)
     except BaseException:
+        for task in pending.values():
+            task.cancel()
         if store is not None:
             store.close()
         raise
-    finally:
-        for task in side:
-            task.cancel()
 
 
 def _graph_body(triples: list[ox.Triple], pfx: dict[str, str]) -> tuple[bytes, int]:
@@ -437,8 +451,8 @@ def _shared_graphs(bodies: dict[str, Body], mapper: Mapper, facts: set[SourceFac
 
 def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_count: int, index: ConceptIndex,
             mappings: list[NoteMapping], bodies: dict[str, Body], note_files: dict[str, str], triple_count: int,
-            store: BodyStore | None, side: list[Background[dict[str, bytes]]]) -> BuildResult:
-    """The whole-corpus steps, once every note is rendered."""
+            store: BodyStore | None, pending: dict[str, Background[bytes]], parallel: bool) -> BuildResult:
+    """The whole-corpus steps, once every note is rendered; the report is added to ``pending``."""
     pfx = prefixes(index.base_iri)
 
     summary = Summary(
@@ -455,13 +469,9 @@ def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_co
     if not notes and file_count == 0:
         problems.append(Problem(str(notes_dir), None, "has no Markdown notes (*.md)", "warning"))
         summary.problems = len(problems)
-    other: dict[str, bytes] = {}
-    top = dict(consensus_by_term(agreement(mappings), index, TOP_CONCEPTS))
-    co = cooccurrence(mappings, index)
-    other["report.md"] = render_report(mappings, index, top, co, summary.line()).encode("utf-8")
-    for task in side:
-        other.update(task.result())
-    files = OutputFiles(rdf.header(pfx), bodies, note_files, other, store)
+    line = summary.line()
+    pending["report.md"] = Background(lambda: _report(mappings, index, line), parallel)
+    files = OutputFiles(rdf.header(pfx), bodies, note_files, store, pending)
     return BuildResult(files, notes, mappings, index, problems, summary)
 
 

@@ -294,43 +294,53 @@ def _run_task(send: Any, make: Callable[[], object]) -> None:
 
 class Background(Generic[T]):
     """``make()`` run in a forked process while the caller goes on with other work (or run at once
-    when ``parallel`` is false); :meth:`result` waits for its value, or raises what it raised."""
+    when ``parallel`` is false); :meth:`result` waits for its value, or raises what it raised.
+    A task dropped before its result is read is stopped (its process is ended)."""
 
     def __init__(self, make: Callable[[], T], parallel: bool) -> None:
         self._value: T | None = None
         self._done = False
+        self._receive: Any = None
         self._process: Any = None
+        self._stop: weakref.finalize[Any, Background[T]] | None = None
         if not parallel or "fork" not in multiprocessing.get_all_start_methods():
             self._value, self._done = make(), True
             return
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_run_task, args=(send, make), daemon=True)
-        self._process.start()
+        process = context.Process(target=_run_task, args=(send, make), daemon=True)
+        process.start()
         send.close()
+        self._process = process
+        self._stop = weakref.finalize(self, _end_task, process, self._receive)
 
     def result(self) -> T:
         if not self._done:
             try:
                 data = self._receive.recv_bytes()
             except EOFError:
-                self._process.join()
+                self.cancel()
                 code = self._process.exitcode
                 raise RuntimeError(f"a build process in the background ended early (exit code {code})") from None
-            finally:
+            except BaseException:
                 self.cancel()
+                raise
+            self.cancel()
             if data[:1] == b"\1":
                 raise pickle.loads(data[1:])
             self._value, self._done = pickle.loads(data[1:]), True
         return cast(T, self._value)
 
     def cancel(self) -> None:
-        if self._process is not None:
-            if self._process.is_alive():
-                self._process.terminate()
-            self._process.join()
-            self._receive.close()
-            self._process = None
+        if self._stop is not None:
+            self._stop()
+
+
+def _end_task(process: Any, receive: Any) -> None:
+    if process.is_alive():
+        process.terminate()
+    process.join()
+    receive.close()
 
 
 def in_parallel(notes: int, workers: int | None) -> bool:

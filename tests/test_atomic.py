@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -213,11 +214,11 @@ def fail_file_write(monkeypatch: pytest.MonkeyPatch, at: int, error: BaseExcepti
     real_write = atomic._write_file
     calls = [0]
 
-    def write(target: Path, data: Iterable[bytes]) -> None:
+    def write(target: Path, data: Iterable[bytes]) -> int:
         calls[0] += 1
         if calls[0] == at:
             raise error
-        real_write(target, data)
+        return real_write(target, data)
 
     monkeypatch.setattr(atomic, "_write_file", write)
     return calls
@@ -495,6 +496,58 @@ def test_a_few_new_files_are_fsynced_one_by_one(
     files = {Path(p).name for p in synced if Path(p).suffix}
     assert files == {"report.md", "graph.ttl"}
     assert snapshot(out) == changed
+
+
+def test_large_new_files_are_fsynced_by_a_thread_as_soon_as_they_are_written(
+    previous: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, before = previous
+    events: list[tuple[str, str]] = []
+    real_fsync, real_write = os.fsync, atomic._write_file
+
+    def recording_fsync(fd: int) -> None:
+        events.append(("fsync " + Path(os.readlink(f"/proc/self/fd/{fd}")).name, threading.current_thread().name))
+        real_fsync(fd)
+
+    def recording_write(target: str, parts: Iterable[bytes]) -> int:
+        size = real_write(target, parts)
+        events.append(("write " + Path(target).name, threading.current_thread().name))
+        return size
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    monkeypatch.setattr(atomic, "_write_file", recording_write)
+    monkeypatch.setattr(atomic, "EARLY_FSYNC_BYTES", 1000)
+    changed = dict(before)
+    changed["graph.ttl"] = b"# large\n" * 200
+    changed["report.md"] = b"small"
+    write_output(out, {name: changed[name] for name in ["graph.ttl", *sorted(set(changed) - {"graph.ttl"})]})
+    assert snapshot(out) == changed
+    fsync_ttl = events.index(("fsync graph.ttl", "mlops-graph-fsync_0"))
+    assert events.index(("write graph.ttl", "MainThread")) < fsync_ttl
+    # the small file is written after the large one and fsynced by the writer itself, at the end
+    assert events.index(("write report.md", "MainThread")) < events.index(("fsync report.md", "MainThread"))
+    assert ("fsync report.md", "mlops-graph-fsync_0") not in events
+
+
+def test_a_failed_early_fsync_leaves_the_previous_output(
+    previous: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, before = previous
+    real_fsync = os.fsync
+
+    def failing_fsync(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith("/graph.ttl"):
+            raise OSError(errno.EIO, "Input/output error")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    monkeypatch.setattr(atomic, "EARLY_FSYNC_BYTES", 1000)
+    changed = dict(before)
+    changed["graph.ttl"] = b"# large\n" * 200
+    with pytest.raises(OutputError, match="Input/output error"):
+        write_output(out, changed)
+    assert snapshot(out) == before
+    assert leftovers(out.parent) == []
 
 
 def share_a_file(out: Path, outside: Path) -> None:

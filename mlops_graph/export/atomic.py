@@ -29,6 +29,7 @@ import stat
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -46,6 +47,8 @@ _LEFTOVER = re.compile(
 
 #: A write of up to this many new files fsyncs each; more are flushed with one ``syncfs``.
 FSYNC_MAX_FILES = 64
+#: New files of this size or more are fsynced as soon as they are written, while the rest is written.
+EARLY_FSYNC_BYTES = 8 << 20
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -203,10 +206,21 @@ class _Whole:
         return len(self._files[name])
 
 
-def _write_file(target: str, parts: Iterable[bytes]) -> None:
+def _write_file(target: str, parts: Iterable[bytes]) -> int:
+    """Write a new file; returns its size."""
+    size = 0
     with open(target, "xb") as handle:
         for part in parts:
-            handle.write(part)
+            size += handle.write(part)
+    return size
+
+
+def _fsync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _unchanged(old: str, size: int, parts: Iterable[bytes]) -> bool:
@@ -240,8 +254,8 @@ def _real_folder(root: str, folder: str, known: dict[str, bool]) -> bool:
 
 
 def _write_tree(staging: Path, files: Mapping[str, bytes], paths: dict[str, str], previous: Path | None) -> None:
-    """Write every file (``paths``: each name's checked path relative to the output), then make the
-    new ones durable.
+    """Write every file (``paths``: each name's checked path relative to the output, in the order of
+    ``files``), then make the new ones durable.
 
     A file whose bytes are those of the same file in ``previous`` (the output being replaced) is a
     hard link to it instead of a copy: creating and filling thousands of files costs far more than
@@ -250,15 +264,36 @@ def _write_tree(staging: Path, files: Mapping[str, bytes], paths: dict[str, str]
     a file with anything but the output it replaces, which is deleted once the new one is in place.
 
     Few new files are fsynced one by one; many are flushed with one ``syncfs`` (one journal commit
-    instead of one per file), or fsynced one by one where that is not available.
+    instead of one per file), or fsynced one by one where that is not available. A large new file
+    is fsynced by a thread as soon as it is written, so the disk writes it while the other files are
+    written (and while the last ones are still being made, see ``pipeline.OutputFiles``).
     """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlops-graph-fsync") as syncer:
+        early: list[Future[None]] = []
+        try:
+            written, folders = _write_files(staging, files, paths, previous, syncer, early)
+        finally:
+            for future in early:
+                future.result()  # waits for every fsync, and raises the first that failed
+    if len(written) > FSYNC_MAX_FILES and _syncfs(staging):
+        return
+    for target in written:
+        _fsync_file(target)
+    for folder in sorted(folders, key=lambda p: p.count("/"), reverse=True):
+        _fsync_dir(folder)
+
+
+def _write_files(staging: Path, files: Mapping[str, bytes], paths: dict[str, str], previous: Path | None,
+                 syncer: ThreadPoolExecutor, early: list[Future[None]]) -> tuple[list[str], set[str]]:
+    """Link or write each file; returns the new files that are still to be made durable (large ones
+    are handed to ``syncer`` at once, their futures added to ``early``) and the folders made."""
     source = files if isinstance(files, ChunkedFiles) else _Whole(files)
     root = str(staging)
     old_root = str(previous) if previous is not None else None
     folders = {root}
     written: list[str] = []
     real: dict[str, bool] = {"": True}
-    for name in sorted(paths):
+    for name in paths:
         rel = paths[name]
         parent = os.path.dirname(rel)
         target = os.path.join(root, rel)
@@ -275,18 +310,11 @@ def _write_tree(staging: Path, files: Mapping[str, bytes], paths: dict[str, str]
                 continue
             except OSError:
                 pass
-        _write_file(target, source.chunks(name))
-        written.append(target)
-    if len(written) > FSYNC_MAX_FILES and _syncfs(staging):
-        return
-    for target in written:
-        fd = os.open(target, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    for folder in sorted(folders, key=lambda p: p.count("/"), reverse=True):
-        _fsync_dir(folder)
+        if _write_file(target, source.chunks(name)) >= EARLY_FSYNC_BYTES:
+            early.append(syncer.submit(_fsync_file, target))
+        else:
+            written.append(target)
+    return written, folders
 
 
 def _carry_over(old: Path, new: Path) -> None:
