@@ -18,9 +18,8 @@ import pyoxigraph as ox
 from mlops_graph.cache import BuildCache, CacheError, digest, program_digest
 from mlops_graph.config import Settings
 from mlops_graph.errors import NoteError
-from mlops_graph.export import html as html_page
 from mlops_graph.export import rdf
-from mlops_graph.export.html import render_html
+from mlops_graph.export.atomic import Piece, Span
 from mlops_graph.export.report import TOP_CONCEPTS, render_report
 from mlops_graph.extract.concepts import ConceptIndex, build_index, index_inputs, vocabulary_for
 from mlops_graph.extract.consensus import ConsensusRow, agreement, consensus, consensus_by_term, cooccurrence
@@ -29,7 +28,6 @@ from mlops_graph.extract.suggest import suggest, suggestions_csv
 from mlops_graph.graph.iris import Iris
 from mlops_graph.graph.mapping import Mapper, NoteMapping, SourceFact, concept_triples, source_triples
 from mlops_graph.graph.namespaces import prefixes
-from mlops_graph.graph.network import to_networkx
 from mlops_graph.model import Note, Problem
 from mlops_graph.read.files import NoteFile, decode, discover
 from mlops_graph.workers import (
@@ -281,9 +279,10 @@ class OutputFiles(Mapping[str, bytes]):
             return parts
         raise KeyError(name)
 
-    def chunks(self, name: str) -> Iterator[bytes]:
+    def chunks(self, name: str) -> Iterator[Piece]:
         """The file ``name`` in pieces (see ``export.atomic.ChunkedFiles``): graph.ttl and graph.trig
-        are written without ever being whole in memory."""
+        are written without ever being whole in memory, and the bodies kept in temporary files are
+        copied from there by the kernel."""
         if name in self._pending:
             yield self[name]
             return
@@ -292,7 +291,7 @@ class OutputFiles(Mapping[str, bytes]):
                 yield part
             else:
                 assert self._store is not None
-                yield self._store.read(part)
+                yield Span(*self._store.where(part))
 
     def size(self, name: str) -> int:
         """The size in bytes of the file ``name``, without putting it together."""
@@ -374,7 +373,11 @@ def _suggestions(mappings: list[NoteMapping], index: ConceptIndex) -> bytes:
 
 
 def _page(mappings: list[NoteMapping], index: ConceptIndex) -> bytes:
-    graph = to_networkx(mappings, index, fold_above=html_page.FOLD_THRESHOLD)
+    # Imported here: networkx and pyvis are loaded only by the process that makes the page.
+    from mlops_graph.export.html import FOLD_THRESHOLD, render_html
+    from mlops_graph.graph.network import to_networkx
+
+    graph = to_networkx(mappings, index, fold_above=FOLD_THRESHOLD)
     return render_html(graph, title=HTML_TITLE).encode("utf-8")
 
 

@@ -10,6 +10,7 @@ renderer appends them to a temporary file of its own (:class:`BodyStore`) and se
 
 from __future__ import annotations
 
+import contextlib
 import io
 import multiprocessing
 import os
@@ -83,6 +84,11 @@ class BodyStore:
 
     def read(self, body: Body) -> bytes:
         return body if isinstance(body, bytes) else join_bodies([body], self)
+
+    def where(self, body: tuple[int, int, int]) -> tuple[int, int, int]:
+        """The open file descriptor, offset and length of a stored body."""
+        slot, offset, size = body
+        return self._files[slot].fileno(), offset, size
 
     def close(self) -> None:
         self._finalizer()
@@ -300,6 +306,7 @@ class Background(Generic[T]):
     def __init__(self, make: Callable[[], T], parallel: bool) -> None:
         self._value: T | None = None
         self._done = False
+        self._error: BaseException | None = None
         self._receive: Any = None
         self._process: Any = None
         self._stop: weakref.finalize[Any, Background[T]] | None = None
@@ -321,15 +328,24 @@ class Background(Generic[T]):
             except EOFError:
                 self.cancel()
                 code = self._process.exitcode
-                raise RuntimeError(f"a build process in the background ended early (exit code {code})") from None
+                self._fail(RuntimeError(f"a build process in the background ended early (exit code {code})"))
             except BaseException:
                 self.cancel()
+                self._fail(RuntimeError("a build process in the background was stopped"))
                 raise
-            self.cancel()
-            if data[:1] == b"\1":
-                raise pickle.loads(data[1:])
-            self._value, self._done = pickle.loads(data[1:]), True
+            else:
+                self.cancel()
+                if data[:1] == b"\1":
+                    self._fail(pickle.loads(data[1:]))
+                else:
+                    self._value, self._done = pickle.loads(data[1:]), True
+        if self._error is not None:
+            raise self._error
         return cast(T, self._value)
+
+    def _fail(self, error: BaseException) -> None:
+        """Keep ``error``, raised by this and every later :meth:`result`."""
+        self._error, self._done = error, True
 
     def cancel(self) -> None:
         if self._stop is not None:
@@ -361,7 +377,8 @@ def render_notes(notes: Sequence[Note], ctx: NoteContext, workers: int | None = 
     """Every note's mapping and Turtle body, in the order of ``notes``.
 
     With a ``cache`` and one key per note, notes whose key is in the cache are not rendered again,
-    and the others are added to it.
+    and the others are added to it. Unless ``workers`` is given, when many notes come from the cache
+    the few others are rendered by a process of their own while this one loads the cached ones.
 
     From :data:`PARALLEL_MIN_NOTES` notes on, the bodies are written to a :class:`BodyStore`
     (returned; the caller closes it) and the rendered notes' ``body`` is empty.
@@ -369,9 +386,13 @@ def render_notes(notes: Sequence[Note], ctx: NoteContext, workers: int | None = 
     found = cache.present("render", keys) if cache is not None and keys is not None else set()
     todo = [i for i in range(len(notes)) if keys is None or keys[i] not in found]
     count = default_workers(len(todo)) if workers is None else max(1, workers)
-    parallel = count > 1 and len(todo) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    processes = count if count > 1 and len(todo) > 1 else 1
+    # Many notes to render are spread over processes. A few next to many from the cache are rendered
+    # by one process of its own (which makes the matcher), while this one loads the others.
+    beside_cache = workers is None and len(found) >= PARALLEL_MIN_NOTES
+    parallel = bool(todo) and (processes > 1 or beside_cache) and "fork" in multiprocessing.get_all_start_methods()
     # One file per worker, and the last one for this process.
-    store = BodyStore(count + 1 if parallel else 1) if len(notes) >= PARALLEL_MIN_NOTES else None
+    store = BodyStore(processes + 1 if parallel else 1) if len(notes) >= PARALLEL_MIN_NOTES else None
     own_slot = store.slots - 1 if store is not None else 0
     out: list[tuple[RenderedNote, Body] | None] = [None] * len(notes)
     fresh: list[tuple[bytes, _Payload]] = []
@@ -387,25 +408,29 @@ def render_notes(notes: Sequence[Note], ctx: NoteContext, workers: int | None = 
 
     shared: dict[str, str] = {}  # one copy of each string many notes repeat, from workers and cache alike
     try:
-        if todo:
-            ctx.matcher  # noqa: B018 - made before forking, so that the workers share it
-        if not parallel:
-            for position in todo:
+        with contextlib.ExitStack() as stack:
+            payloads: Iterable[tuple[int, _Payload]] = ()
+            if parallel:
+                if processes > 1:
+                    ctx.matcher  # noqa: B018 - made before forking, so that the workers share it
+                payloads = stack.enter_context(_pool(notes, todo, ctx, store, processes))
+            for position in todo if not parallel else ():
                 rendered = _render(notes[position], ctx)
                 data, rendered.body = rendered.body, b""
                 keep(position, rendered, data)
                 if store is not None:
                     out[position] = (rendered, store.put(own_slot, data))
-        else:
-            _run_pool(notes, todo, ctx, store, count, keep, shared)
-        if found and cache is not None and keys is not None:
-            positions = {key: position for position, key in enumerate(keys)}
-            for key, payload in cache.load("render", [k for k in keys if k in found]):
-                position = positions[key]
+            if found and cache is not None and keys is not None:
+                positions = {key: position for position, key in enumerate(keys)}
+                for key, payload in cache.load("render", [k for k in keys if k in found]):
+                    position = positions[key]
+                    rendered, body = _rebuild(notes[position], payload, ctx, shared)
+                    if store is not None and isinstance(body, bytes):
+                        body = store.put(own_slot, body)
+                    out[position] = (rendered, body)
+            for position, payload in payloads:
                 rendered, body = _rebuild(notes[position], payload, ctx, shared)
-                if store is not None and isinstance(body, bytes):
-                    body = store.put(own_slot, body)
-                out[position] = (rendered, body)
+                keep(position, rendered, body)
         if fresh and cache is not None:
             cache.put_many("render", fresh)
         assert all(item is not None for item in out)
@@ -416,16 +441,16 @@ def render_notes(notes: Sequence[Note], ctx: NoteContext, workers: int | None = 
         raise
 
 
-def _run_pool(notes: Sequence[Note], todo: list[int], ctx: NoteContext, store: BodyStore | None, count: int,
-              keep: Callable[[int, RenderedNote, Body], None], shared: dict[str, str]) -> None:
+@contextlib.contextmanager
+def _pool(notes: Sequence[Note], todo: list[int], ctx: NoteContext, store: BodyStore | None,
+          count: int) -> Iterator[Iterator[tuple[int, _Payload]]]:
+    """``count`` forked processes rendering the notes at ``todo``: yields (position, payload) in the
+    order of ``todo``, made while the caller goes on."""
     global _CONTEXT, _NOTES, _STORE, _SLOT
     context = multiprocessing.get_context("fork")
     _CONTEXT, _NOTES, _STORE = ctx, notes, store
     try:
         with context.Pool(count, initializer=_claim_slot, initargs=(context.Value("i", 0),)) as pool:
-            payloads = pool.imap(_work, todo, chunksize=CHUNK_SIZE)
-            for position, payload in zip(todo, payloads, strict=True):
-                rendered, body = _rebuild(notes[position], payload, ctx, shared)
-                keep(position, rendered, body)
+            yield zip(todo, pool.imap(_work, todo, chunksize=CHUNK_SIZE), strict=True)
     finally:
         _CONTEXT, _NOTES, _STORE, _SLOT = None, (), None, -1

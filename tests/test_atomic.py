@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -548,6 +548,65 @@ def test_a_failed_early_fsync_leaves_the_previous_output(
         write_output(out, changed)
     assert snapshot(out) == before
     assert leftovers(out.parent) == []
+
+
+class SpanFiles(Mapping[str, bytes]):
+    """Output files made of bytes and of spans of an open file, as a large build hands them over."""
+
+    def __init__(self, pieces: dict[str, list[atomic.Piece]]) -> None:
+        self._pieces = pieces
+
+    def chunks(self, name: str) -> list[atomic.Piece]:
+        return self._pieces[name]
+
+    def size(self, name: str) -> int:
+        return sum(p.length if isinstance(p, atomic.Span) else len(p) for p in self._pieces[name])
+
+    def __getitem__(self, name: str) -> bytes:
+        return b"".join(p.read() if isinstance(p, atomic.Span) else p for p in self._pieces[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._pieces)
+
+    def __len__(self) -> int:
+        return len(self._pieces)
+
+
+@pytest.mark.parametrize("kernel", ["copies", "copies a few bytes at a time", "cannot copy"])
+def test_spans_of_open_files_are_copied_into_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel: str
+) -> None:
+    source = tmp_path / "bodies"
+    source.write_bytes(bytes(range(256)) * 40)
+    real_copy, calls = os.copy_file_range, []
+
+    def copy_file_range(src: int, dst: int, count: int, offset_src: int | None = None,
+                        offset_dst: int | None = None) -> int:
+        calls.append(count)
+        if kernel == "cannot copy":
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        return real_copy(src, dst, min(count, 7) if kernel != "copies" else count, offset_src, offset_dst)
+
+    monkeypatch.setattr(os, "copy_file_range", copy_file_range)
+    with source.open("rb") as handle:
+        fd = handle.fileno()
+        files = SpanFiles({
+            "graph.ttl": [b"@prefix x: <urn:x:> .\n", atomic.Span(fd, 100, 5000), b"middle", atomic.Span(fd, 3, 40)],
+            "notes/a.ttl": [atomic.Span(fd, 0, 10_240)],
+        })
+        expected = {name: files[name] for name in files}
+        assert expected["graph.ttl"] == (b"@prefix x: <urn:x:> .\n" + source.read_bytes()[100:5100] + b"middle"
+                                         + source.read_bytes()[3:43])
+        out = tmp_path / "output"
+        write_output(out, files)
+        assert snapshot(out) == expected
+        assert calls and (kernel != "copies" or sorted(calls) == [40, 5000, 10_240])
+        old = inodes(out)
+        write_output(out, files)  # compared span by span with the previous output, and kept
+        assert inodes(out) == old
+        with pytest.raises(OutputError, match="ends before"):
+            write_output(out, SpanFiles({"graph.ttl": [atomic.Span(fd, 10_000, 500)]}))
+    assert snapshot(out) == expected
 
 
 def share_a_file(out: Path, outside: Path) -> None:

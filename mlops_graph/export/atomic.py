@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import os
 import re
 import shutil
@@ -30,6 +31,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -183,12 +185,34 @@ def _syncfs(path: Path) -> bool:
     raise OSError(errno, os.strerror(errno), str(path))
 
 
+@dataclass(frozen=True, slots=True)
+class Span:
+    """``length`` bytes at ``offset`` of the open file ``fd``: a piece of an output file that is
+    copied from file to file by the kernel (``copy_file_range``), never read into memory."""
+
+    fd: int
+    offset: int
+    length: int
+
+    def read(self) -> bytes:
+        data = os.pread(self.fd, self.length, self.offset)
+        while len(data) < self.length:
+            more = os.pread(self.fd, self.length - len(data), self.offset + len(data))
+            if not more:
+                raise OSError(errno.EIO, f"file {self.fd} ends before {self.offset + self.length}")
+            data += more
+        return data
+
+
+Piece = bytes | Span
+
+
 @runtime_checkable
 class ChunkedFiles(Protocol):
     """Output files that can also be read piece by piece, so that a large file is never whole in
     memory while it is written."""
 
-    def chunks(self, name: str) -> Iterable[bytes]: ...
+    def chunks(self, name: str) -> Iterable[Piece]: ...
 
     def size(self, name: str) -> int: ...
 
@@ -199,20 +223,52 @@ class _Whole:
     def __init__(self, files: Mapping[str, bytes]) -> None:
         self._files = files
 
-    def chunks(self, name: str) -> Iterable[bytes]:
+    def chunks(self, name: str) -> Iterable[Piece]:
         return (self._files[name],)
 
     def size(self, name: str) -> int:
         return len(self._files[name])
 
 
-def _write_file(target: str, parts: Iterable[bytes]) -> int:
+def _write_file(target: str, parts: Iterable[Piece]) -> int:
     """Write a new file; returns its size."""
     size = 0
-    with open(target, "xb") as handle:
+    with open(target, "xb", buffering=0) as handle:
+        fd = handle.fileno()
         for part in parts:
-            size += handle.write(part)
+            if isinstance(part, Span):
+                _copy(part, fd, size)
+                size += part.length
+            else:
+                view, done = memoryview(part), 0
+                while done < len(part):
+                    done += os.pwrite(fd, view[done:], size + done)
+                size += len(part)
     return size
+
+
+_COPY_UNSUPPORTED = (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF)
+
+
+def _copy(span: Span, fd: int, at: int) -> None:
+    """Copy ``span`` to offset ``at`` of ``fd``, in the kernel where it can, else through memory."""
+    done = 0
+    copy = getattr(os, "copy_file_range", None)
+    while copy is not None and done < span.length:
+        try:
+            copied = copy(span.fd, fd, span.length - done, span.offset + done, at + done)
+        except OSError as exc:
+            if exc.errno not in _COPY_UNSUPPORTED:
+                raise
+            break
+        if copied == 0:
+            raise OSError(errno.EIO, f"file {span.fd} ends before {span.offset + span.length}")
+        done += copied
+    if done < span.length:
+        rest = Span(span.fd, span.offset + done, span.length - done).read()
+        written = 0
+        while written < len(rest):
+            written += os.pwrite(fd, memoryview(rest)[written:], at + done + written)
 
 
 def _fsync_file(path: str) -> None:
@@ -223,7 +279,7 @@ def _fsync_file(path: str) -> None:
         os.close(fd)
 
 
-def _unchanged(old: str, size: int, parts: Iterable[bytes]) -> bool:
+def _unchanged(old: str, size: int, parts: Iterable[Piece]) -> bool:
     """Whether ``old`` is a regular file that no other name links to, holding exactly ``parts``."""
     try:
         fd = os.open(old, os.O_RDONLY | os.O_NOFOLLOW)
@@ -235,9 +291,10 @@ def _unchanged(old: str, size: int, parts: Iterable[bytes]) -> bool:
             return False
         offset = 0
         for part in parts:
-            if os.pread(fd, len(part), offset) != part:
+            data = part.read() if isinstance(part, Span) else part
+            if os.pread(fd, len(data), offset) != data:
                 return False
-            offset += len(part)
+            offset += len(data)
         return offset == size
     finally:
         os.close(fd)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from mlops_graph.extract.concepts import ConceptIndex
 from mlops_graph.extract.consensus import ConsensusRow
 from mlops_graph.graph.mapping import NoteMapping
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 TOP_CONCEPTS = 10
 TOP_CENTRAL = 15

@@ -3,12 +3,13 @@ concept co-occurrence graph with centrality (networkx)."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-import networkx as nx
+from typing import TYPE_CHECKING, NamedTuple
 
 from mlops_graph.extract.concepts import ConceptIndex
 from mlops_graph.graph.mapping import NoteMapping
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class ConsensusRow(NamedTuple):
@@ -94,6 +95,7 @@ def cooccurrence(mappings: list[NoteMapping], index: ConceptIndex) -> nx.Graph:
     definitions); each node carries ``label``, ``definitions``, ``degree`` and ``pagerank``.
 
     The counts come from the definition × concept incidence matrix M as MᵀM (scipy.sparse)."""
+    import networkx as nx
     import numpy as np
     from scipy import sparse
 
