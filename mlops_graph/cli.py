@@ -7,6 +7,7 @@ push that failed; 2 bad usage, settings or input that stops the command; 130 int
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import os
 import sys
@@ -211,7 +212,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="also say how much came from the build cache")
     p.add_argument("--no-cache", action="store_true", help="read and render every note; leave the cache alone")
     _add_settings_options(p)
-    p.set_defaults(func=cmd_build)
+    p.set_defaults(func=cmd_build, pause_gc=True)
 
     names = ", ".join(named_queries())
     p = sub.add_parser("query", help=f"run a named query ({names}), an .rq file or inline SPARQL")
@@ -254,6 +255,12 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
+    # The cyclic garbage collector is off while a build runs, writing included (``pipeline.build``
+    # explains why): a collection between the build and the writing of its output would scan every
+    # object of the build for nothing. Once the command returns, its objects are gone.
+    collecting = gc.isenabled()
+    if getattr(args, "pause_gc", False):
+        gc.disable()
     try:
         code: int = args.func(args)
         return code
@@ -265,3 +272,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        if collecting:
+            gc.enable()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -87,3 +88,23 @@ def test_the_build_process_does_not_load_what_only_the_page_and_the_report_need(
             "if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_the_collector_stays_paused_until_the_output_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlops_graph.cli import main
+    from mlops_graph.export import atomic
+
+    seen: list[bool] = []
+    real_write = atomic.write_output
+
+    def write_output(*args: Any, **kwargs: Any) -> None:
+        seen.append(gc.isenabled())
+        real_write(*args, **kwargs)
+
+    monkeypatch.setattr(atomic, "write_output", write_output)
+    assert gc.isenabled()
+    assert main(["build", str(CORPUS), "-o", str(tmp_path / "out"), "-q"]) == 0
+    assert seen == [False]
+    assert gc.isenabled()
+    assert main(["build", str(tmp_path / "missing"), "-o", str(tmp_path / "out"), "-q"]) == 2
+    assert gc.isenabled()
