@@ -220,32 +220,33 @@ def _rebuild(note: Note, payload: _Payload, ctx: NoteContext, shared: dict[str, 
 _READ: tuple[Sequence[NoteFile], Settings] | None = None
 _NOTE_FIELDS = tuple(f.name for f in fields(Note))
 _QUOTE_FIELDS = tuple(f.name for f in fields(Quote))
+_QUOTES_AT, _LINKS_AT, _PASSAGES_AT = (_NOTE_FIELDS.index(name) for name in ("quotes", "wikilinks", "passages"))
+_SOURCE_AT = _QUOTE_FIELDS.index("source")
 
 
 def pack_note(note: Note) -> tuple[Any, ...]:
     """A note as nested tuples, which pickle several times faster than the dataclasses."""
     values = [getattr(note, name) for name in _NOTE_FIELDS]
-    values[_NOTE_FIELDS.index("quotes")] = tuple(
+    values[_QUOTES_AT] = tuple(
         tuple((q.source.name, q.source.url) if name == "source" and q.source is not None else getattr(q, name)
               for name in _QUOTE_FIELDS)
         for q in note.quotes)
-    values[_NOTE_FIELDS.index("wikilinks")] = tuple((w.target, w.line) for w in note.wikilinks)
-    values[_NOTE_FIELDS.index("passages")] = tuple((p.text, p.line, p.code_spans) for p in note.passages)
+    values[_LINKS_AT] = tuple((w.target, w.line) for w in note.wikilinks)
+    values[_PASSAGES_AT] = tuple((p.text, p.line, p.code_spans) for p in note.passages)
     return tuple(values)
 
 
 def unpack_note(values: tuple[Any, ...]) -> Note:
     fields_ = list(values)
-    source_at = _QUOTE_FIELDS.index("source")
     quotes = []
-    for q in fields_[_NOTE_FIELDS.index("quotes")]:
-        q = list(q)
-        if q[source_at] is not None:
-            q[source_at] = SourceRef(*q[source_at])
+    for q in fields_[_QUOTES_AT]:
+        if q[_SOURCE_AT] is not None:
+            q = list(q)
+            q[_SOURCE_AT] = SourceRef(*q[_SOURCE_AT])
         quotes.append(Quote(*q))
-    fields_[_NOTE_FIELDS.index("quotes")] = tuple(quotes)
-    fields_[_NOTE_FIELDS.index("wikilinks")] = tuple(WikiLink(*w) for w in fields_[_NOTE_FIELDS.index("wikilinks")])
-    fields_[_NOTE_FIELDS.index("passages")] = tuple(Passage(*p) for p in fields_[_NOTE_FIELDS.index("passages")])
+    fields_[_QUOTES_AT] = tuple(quotes)
+    fields_[_LINKS_AT] = tuple([WikiLink(*w) for w in fields_[_LINKS_AT]])
+    fields_[_PASSAGES_AT] = tuple([Passage(*p) for p in fields_[_PASSAGES_AT]])
     return Note(*fields_)
 
 

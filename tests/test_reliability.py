@@ -131,47 +131,33 @@ def test_a_note_that_grows_after_it_was_measured_is_read_no_further_than_the_lim
     notes = tmp_path / "notes"
     limit = 1000
     grown = write(notes / "grown.md", "# Grown\n\n" + "word " * 2000)
-    real_stat = Path.stat
+    real_fstat, real_read = os.fstat, os.read
     reads: list[int] = []
-    real_open = open
 
-    def stale_stat(self: Path, **kwargs: Any) -> os.stat_result:
-        found = real_stat(self, **kwargs)
-        if self == grown:  # as it was measured, before it grew
+    def is_grown(fd: int) -> bool:
+        return os.readlink(f"/proc/self/fd/{fd}") == str(grown.resolve())
+
+    def stale_fstat(fd: int) -> os.stat_result:
+        found = real_fstat(fd)
+        if is_grown(fd) and not reads:  # as it was measured, before it grew
             return os.stat_result((found.st_mode, found.st_ino, found.st_dev, found.st_nlink, found.st_uid,
                                    found.st_gid, 10, 0, 0, 0))
         return found
 
-    class CountingFile:
-        def __init__(self, handle: Any) -> None:
-            self._handle = handle
-
-        def __enter__(self) -> CountingFile:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            self._handle.close()
-
-        def read(self, size: int = -1) -> bytes:
-            data: bytes = self._handle.read(size)
+    def counting_read(fd: int, size: int) -> bytes:
+        data = real_read(fd, size)
+        if is_grown(fd):
             reads.append(len(data))
-            return data
+        return data
 
-        def fileno(self) -> int:
-            return int(self._handle.fileno())
-
-    def counting_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-        handle = real_open(file, mode, *args, **kwargs)
-        return CountingFile(handle) if Path(file) == grown and "b" in mode else handle
-
-    monkeypatch.setattr(Path, "stat", stale_stat)
-    monkeypatch.setattr("builtins.open", counting_open)
+    monkeypatch.setattr(os, "fstat", stale_fstat)
+    monkeypatch.setattr(os, "read", counting_read)
     result = build(notes, Settings(max_note_bytes=limit))
     monkeypatch.undo()
     assert result.notes == []
-    assert reads and max(reads) == limit + 1
+    assert reads[0] == 11 and sum(reads) == limit + 1  # what was measured and one byte, then up to the limit
     assert messages(result, "grown.md") == [
-        f"grown.md: is {real_stat(grown).st_size:,} bytes, over the limit of {limit:,} (max-note-bytes); skipped"
+        f"grown.md: is {grown.stat().st_size:,} bytes, over the limit of {limit:,} (max-note-bytes); skipped"
     ]
 
 
@@ -307,15 +293,23 @@ def test_symbolic_links_are_not_followed_blindly(tmp_path: Path) -> None:
 
 def _deny(monkeypatch: pytest.MonkeyPatch, denied: Path) -> None:
     """Make opening ``denied`` fail as it would without read permission (root reads any file)."""
-    real_open = io.open
+    real_open, real_os_open = io.open, os.open
 
-    def fake_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+    def check(file: Any) -> None:
         if isinstance(file, str | os.PathLike) and Path(os.fspath(file)).absolute() == denied.absolute():
             raise PermissionError(13, "Permission denied", os.fspath(file))
+
+    def fake_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        check(file)
         return real_open(file, *args, **kwargs)
+
+    def fake_os_open(path: Any, *args: Any, **kwargs: Any) -> int:
+        check(path)
+        return real_os_open(path, *args, **kwargs)
 
     monkeypatch.setattr(io, "open", fake_open)
     monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(os, "open", fake_os_open)
 
 
 def test_an_unreadable_note_is_named_and_the_rest_exported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -392,6 +386,15 @@ def test_a_pipe_named_like_a_note_is_reported_not_read(tmp_path: Path) -> None:
     assert [n.path for n in result.notes] == ["note.md"]
     assert [p.severity for p in result.problems if p.path == "pipe.md"] == ["warning"]
     assert "not a regular file" in messages(result, "pipe.md")[0]
+
+
+def test_a_note_replaced_by_a_pipe_after_it_was_listed_is_reported_not_waited_for(tmp_path: Path) -> None:
+    from mlops_graph.pipeline import read_one
+
+    os.mkfifo(tmp_path / "pipe.md")  # opening it for reading would wait for a writer
+    note, problems = read_one(NoteFile("pipe.md", tmp_path / "pipe.md"), Settings())
+    assert note is None
+    assert [str(p) for p in problems] == ["pipe.md: cannot be read: not a regular file; skipped"]
 
 
 def test_a_utf16_note_is_read(tmp_path: Path) -> None:

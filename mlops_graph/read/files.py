@@ -44,7 +44,8 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
     real_root = root.resolve()
     excluded = {real for real in (p.resolve() for p in exclude) if real_root in real.parents}
     found: dict[str, NoteFile] = {}
-    real_files: dict[str, Path] = {}
+    real_files: dict[str, str] = {}
+    """Each note's real path, as text."""
     problems: list[Problem] = []
     seen_dirs: dict[Path, str] = {}
     linked_dirs: deque[tuple[Path, Path, Path]] = deque()
@@ -63,15 +64,26 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
         problems.append(Problem(display(path), None, message, "warning"))
 
     def walk(directory: Path, real_dir: Path) -> None:
-        seen_dirs[real_dir] = display(directory)
+        here = seen_dirs[real_dir] = display(directory)
+        prefix, real_prefix = ("" if here == "." else here + "/"), os.path.join(real_dir, "")
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
             problems.append(Problem(display(directory), None, f"cannot list folder: {exc.strerror or exc}"))
             return
         for entry in entries:
-            if entry.name.startswith(".") or entry.name in SKIPPED_DIRS:
+            name = entry.name
+            if name.startswith(".") or name in SKIPPED_DIRS:
                 continue
+            try:  # the common case, a note in a folder: no Path objects, no stat of its own
+                if (not excluded and name.lower().endswith(NOTE_SUFFIXES) and not entry.is_symlink()
+                        and entry.is_file(follow_symlinks=False)):
+                    rel = prefix + name
+                    found[rel] = NoteFile(rel, Path(entry.path))
+                    real_files[rel] = real_prefix + name
+                    continue
+            except OSError:
+                pass  # looked at again below, where the error is reported
             path = Path(entry.path)
             try:
                 is_link = entry.is_symlink()
@@ -98,7 +110,7 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
                 if real.is_file() if is_link else entry.is_file(follow_symlinks=False):
                     rel = display(path)
                     found[rel] = NoteFile(rel, path)
-                    real_files[rel] = real
+                    real_files[rel] = str(real)
                 else:
                     warn(path, "is not a regular file (a pipe, socket or device); skipped")
 
@@ -112,13 +124,13 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
         else:
             walk(link, real)
 
-    by_real: dict[Path, list[str]] = {}
+    by_real: dict[str, list[str]] = {}
     for rel in sorted(found):
         by_real.setdefault(real_files[rel], []).append(rel)
-    for real, rels in by_real.items():
+    for real_file, rels in by_real.items():
         if len(rels) < 2:
             continue
-        own = real.relative_to(real_root).as_posix()
+        own = Path(real_file).relative_to(real_root).as_posix()
         keep = own if own in rels else rels[0]
         for rel in rels:
             if rel != keep:
