@@ -11,6 +11,7 @@ renderer appends them to a temporary file of its own (:class:`BodyStore`) and se
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import multiprocessing
 import os
@@ -134,6 +135,11 @@ class NoteContext:
         self.prefixes = prefixes
         self._matcher: MentionMatcher | None = None
 
+    @functools.cached_property
+    def concept_iris(self) -> dict[str, str]:
+        """Each concept's IRI → the index's own copy of it, shared by every note that names it."""
+        return {iri: concept.iri for iri, concept in self.mapper.index.concepts.items()}
+
     @property
     def matcher(self) -> MentionMatcher:
         if self._matcher is None:
@@ -200,18 +206,18 @@ def _rebuild(note: Note, payload: _Payload, ctx: NoteContext, shared: dict[str, 
     """The rendered note from a worker's payload. Strings that many notes repeat (concept, source
     and note IRIs) arrive as fresh copies in each payload; ``shared`` maps each to one copy."""
     body, count, sources, definitions, passages, links, mentions, mentioned, spans = payload
-    iris, concepts = ctx.mapper.iris, ctx.mapper.index.concepts
+    iris, concepts, same = ctx.mapper.iris, ctx.mapper.index.concepts, ctx.concept_iris.__getitem__
     one = shared.setdefault
     mapping = NoteMapping(note, iris.note(note.slug), iris.note_graph(note.slug))
     mapping.definitions = [
         DefinitionRecord(iri, note, quote, concepts[concept], one(source, source) if source else source, page,
-                         tuple(concepts[c].iri for c in found))
+                         tuple(map(same, found)))
         for (iri, concept, source, page, found), quote in zip(definitions, note.quotes, strict=True)
     ]
     mapping.passages = passages
     mapping.links = [one(link, link) for link in links]
     mapping.mentions = mentions
-    mapping.mentioned = tuple(concepts[c].iri for c in mentioned)
+    mapping.mentioned = tuple(map(same, mentioned))
     mapping.spans = spans
     facts = [SourceFact(one(a, a), b, one(c, c) if c else c, d) for a, b, c, d in sources]
     return RenderedNote(mapping, b"", count, facts), body
