@@ -2,7 +2,7 @@
 
     >>> from pathlib import Path
     >>> import mlops_graph
-    >>> result = mlops_graph.build(Path("notes"))          # everything in memory
+    >>> result = mlops_graph.build(Path("notes"))          # nothing written yet
     >>> mlops_graph.write_output(Path("output"), result.files)
     >>> graph = mlops_graph.load_graph(Path("output/graph.ttl"))   # an rdflib.Graph
 """

@@ -73,7 +73,8 @@ class Summary:
 
 @dataclass(slots=True)
 class BuildResult:
-    """Everything a build produced, in memory: file contents keyed by path relative to the output folder."""
+    """Everything a build produced: file contents keyed by path relative to the output folder (see
+    :class:`OutputFiles`; nothing is written), the notes, their mappings, the concepts and the problems."""
 
     files: Mapping[str, bytes]
     notes: list[Note]
@@ -152,25 +153,33 @@ def _read_limited(path: Path, limit: int) -> tuple[bytes, int]:
     than ``limit`` + 1 bytes of one that grows while it is read (its size then says it is over).
 
     Plain ``os`` calls on one descriptor (open, fstat, read, close): every note is read this way
-    on every build, to find its cache key, and the system calls are most of the cost."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    on every build, to find its cache key, and the system calls are most of the cost. A file that
+    is not a regular file is refused, never waited for."""
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+    except BlockingIOError:  # a file server holds a lease on it: wait for it, as a plain open does
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise
+        fd = os.open(path, flags)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
         if info.st_size > limit:
             return b"", info.st_size
-        want = min(limit + 1, info.st_size + 1)
-        data = os.read(fd, want)
-        if len(data) == want <= limit:  # it grew since it was measured: read on, up to the limit
-            parts = [data]
-            while want <= limit:
-                more = os.read(fd, limit + 1 - want)
-                if not more:
-                    break
-                parts.append(more)
-                want += len(more)
-            data = b"".join(parts)
+        parts: list[bytes] = []
+        got = 0
+        while got <= limit:
+            # Up to one byte past the size measured, then (if it grew) up to one byte past the limit.
+            part = os.read(fd, (info.st_size + 1 if got <= info.st_size else limit + 1) - got)
+            if not part:
+                break
+            parts.append(part)
+            got += len(part)
+            if got == info.st_size:  # all that was measured: the end of the file, without asking again
+                break
+        data = parts[0] if len(parts) == 1 else b"".join(parts)
         return data, len(data) if len(data) <= limit else max(len(data), os.fstat(fd).st_size)
     finally:
         os.close(fd)

@@ -11,11 +11,13 @@ renderer appends them to a temporary file of its own (:class:`BodyStore`) and se
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import io
 import multiprocessing
 import os
 import pickle
+import signal
 import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -293,22 +295,43 @@ def read_files(
         _READ = None
 
 
-def _run_task(send: Any, make: Callable[[], object]) -> None:
+def _run_task(send: Any, make: Callable[[], object], parent: int) -> None:
+    _end_with(parent)
     try:
         data = b"\0" + pickle.dumps(make(), protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException as exc:  # sent to the parent, which raises it
         try:
             data = b"\1" + pickle.dumps(exc)
+            pickle.loads(data[1:])  # an exception that cannot be read back is sent as text
         except Exception:
             data = b"\1" + pickle.dumps(RuntimeError(repr(exc)))
-    send.send_bytes(data)
-    send.close()
+    try:
+        send.send_bytes(data)
+        send.close()
+    except OSError:  # the parent has gone, or has stopped waiting
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with(parent: int) -> None:
+    """Have this process killed when its parent ends (Linux), so that a build that is killed leaves
+    no process of its own running."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != parent:  # it ended before the signal was asked for
+        os._exit(1)
 
 
 class Background(Generic[T]):
     """``make()`` run in a forked process while the caller goes on with other work (or run at once
     when ``parallel`` is false); :meth:`result` waits for its value, or raises what it raised.
-    A task dropped before its result is read is stopped (its process is ended)."""
+    A task dropped before its result is read is stopped (its process is ended), and so is one whose
+    parent process ends (on Linux, when the thread that started it ends)."""
 
     def __init__(self, make: Callable[[], T], parallel: bool) -> None:
         self._value: T | None = None
@@ -322,7 +345,7 @@ class Background(Generic[T]):
             return
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_run_task, args=(send, make), daemon=True)
+        process = context.Process(target=_run_task, args=(send, make, os.getpid()), daemon=True)
         process.start()
         send.close()
         self._process = process
@@ -342,10 +365,15 @@ class Background(Generic[T]):
                 raise
             else:
                 self.cancel()
-                if data[:1] == b"\1":
-                    self._fail(pickle.loads(data[1:]))
+                try:
+                    value = pickle.loads(data[1:])
+                except Exception as exc:
+                    self._fail(RuntimeError(f"the result of a build process in the background cannot be read: {exc!r}"))
                 else:
-                    self._value, self._done = pickle.loads(data[1:]), True
+                    if data[:1] == b"\1":
+                        self._fail(value)
+                    else:
+                        self._value, self._done = value, True
         if self._error is not None:
             raise self._error
         return cast(T, self._value)

@@ -572,7 +572,8 @@ class SpanFiles(Mapping[str, bytes]):
         return len(self._pieces)
 
 
-@pytest.mark.parametrize("kernel", ["copies", "copies a few bytes at a time", "cannot copy"])
+@pytest.mark.parametrize("kernel", ["copies", "copies a few bytes at a time", "cannot copy", "may not copy",
+                                    "copies nothing"])
 def test_spans_of_open_files_are_copied_into_the_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel: str
 ) -> None:
@@ -585,6 +586,10 @@ def test_spans_of_open_files_are_copied_into_the_output(
         calls.append(count)
         if kernel == "cannot copy":
             raise OSError(errno.EXDEV, "Invalid cross-device link")
+        if kernel == "may not copy":  # a sandbox that forbids the call
+            raise OSError(errno.EPERM, "Operation not permitted")
+        if kernel == "copies nothing":
+            return 0
         return real_copy(src, dst, min(count, 7) if kernel != "copies" else count, offset_src, offset_dst)
 
     monkeypatch.setattr(os, "copy_file_range", copy_file_range)

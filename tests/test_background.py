@@ -72,22 +72,85 @@ def test_a_dropped_result_stops_its_processes(parallel: None, monkeypatch: pytes
         return b""
 
     monkeypatch.setattr(pipeline, "_page", slow)
-    result = build(CORPUS, workers=2)
-    assert multiprocessing.active_children()  # the page is still being made
-    del result
-    gc.collect()
+    collecting = gc.isenabled()
+    gc.disable()  # as in the CLI: the result is freed when its last reference goes, not by a collection
+    try:
+        result = build(CORPUS, workers=2)
+        assert multiprocessing.active_children()  # the page is still being made
+        del result
+    finally:
+        if collecting:
+            gc.enable()
     deadline = time.monotonic() + 10
     while multiprocessing.active_children() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert multiprocessing.active_children() == []
 
 
-def test_the_build_process_does_not_load_what_only_the_page_and_the_report_need() -> None:
-    code = ("import sys, mlops_graph.cli, mlops_graph.pipeline; "
-            "print(sorted(m for m in ('networkx', 'pyvis', 'jinja2', 'numpy', 'scipy', 'yake', 'rdflib') "
-            "if m in sys.modules))")
+def test_the_build_process_does_not_load_what_only_the_page_and_the_report_need(tmp_path: Path) -> None:
+    code = f"""
+import sys
+from pathlib import Path
+from mlops_graph import workers
+from mlops_graph.export.atomic import write_output
+from mlops_graph.pipeline import build
+workers.PARALLEL_MIN_NOTES = 1
+write_output(Path({str(tmp_path / "out")!r}), build(Path({str(CORPUS)!r}), workers=2).files)
+print(sorted(m for m in ('networkx', 'pyvis', 'jinja2', 'numpy', 'scipy', 'yake', 'rdflib') if m in sys.modules))
+"""
     loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+    assert (tmp_path / "out" / "graph.html").stat().st_size > 10_000  # made, in another process
+
+
+class NeedsTwoArguments(Exception):
+    def __init__(self, what: str, why: str) -> None:
+        super().__init__(f"{what}: {why}")
+
+
+def test_an_error_that_cannot_be_sent_back_is_reported_as_text(parallel: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object) -> bytes:
+        raise NeedsTwoArguments("the page", "broken on purpose")
+
+    monkeypatch.setattr(pipeline, "_page", broken)
+    result = build(CORPUS, workers=2)
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match=r"NeedsTwoArguments.*broken on purpose"):
+            result.files["graph.html"]
+
+
+def test_a_killed_build_leaves_no_process_behind(tmp_path: Path) -> None:
+    code = f"""
+import multiprocessing, sys, time
+from pathlib import Path
+from mlops_graph import pipeline, workers
+workers.PARALLEL_MIN_NOTES = 1
+pipeline._page = lambda *args: time.sleep(300)
+result = pipeline.build(Path({str(CORPUS)!r}), workers=2)
+print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+time.sleep(300)
+"""
+    build_process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert build_process.stdout is not None
+        children = [int(pid) for pid in build_process.stdout.readline().split()]
+        assert children and any(alive(pid) for pid in children)  # the page, at least
+    finally:
+        build_process.kill()
+        build_process.wait()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in children if alive(pid)]
+
+
+def alive(pid: int) -> bool:
+    """Whether the process ``pid`` runs (a zombie, ended but not yet reaped, does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def test_the_collector_stays_paused_until_the_output_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

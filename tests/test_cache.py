@@ -216,6 +216,27 @@ def test_parallel_rendering_with_a_body_store_and_the_cache(
     assert second.files == plain_files(notes)
 
 
+def test_a_note_rendered_next_to_many_cached_ones_is_rendered_by_a_process_of_its_own(
+    notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workers, "PARALLEL_MIN_NOTES", 1)
+    cached_build(notes, tmp_path / "cache")
+    note = notes / "what-is-mlops.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\nA closing paragraph on monitoring.\n", encoding="utf-8")
+    pools: list[tuple[list[int], int]] = []
+    real_pool = workers._pool
+
+    def spy(notes_: object, todo: list[int], ctx: object, store: object, count: int) -> object:
+        pools.append((list(todo), count))
+        return real_pool(notes_, todo, ctx, store, count)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(workers, "_pool", spy)
+    second, warm = cached_build(notes, tmp_path / "cache")
+    assert warm.misses == counts(read=1, render=1)
+    assert [(len(todo), count) for todo, count in pools] == [(1, 1)]
+    assert second.files == plain_files(notes)
+
+
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "mlops_graph", *args], cwd=cwd, capture_output=True,
                           text=True, check=False)

@@ -161,6 +161,27 @@ def test_a_note_that_grows_after_it_was_measured_is_read_no_further_than_the_lim
     ]
 
 
+def test_a_file_system_that_returns_short_reads_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    notes = tmp_path / "notes"
+    text = "# Short reads\n\n[Wikipedia](https://en.wikipedia.org/wiki/MLOps) said\n\n> " + "word " * 300 + "END.\n"
+    write(notes / "short.md", text)
+    expected = build(notes, Settings()).files
+    real_read = os.read
+    sizes: list[int] = []
+
+    def short_read(fd: int, size: int) -> bytes:  # as some network and FUSE file systems do
+        data = real_read(fd, min(size, 100))
+        sizes.append(len(data))
+        return data
+
+    monkeypatch.setattr(os, "read", short_read)
+    result = build(notes, Settings())
+    monkeypatch.undo()
+    assert len(sizes) > len(text) // 100
+    assert dict(result.files) == dict(expected)
+    assert [q.text for n in result.notes for q in n.quotes] == ["word " * 299 + "word END."]
+
+
 def test_the_size_limit_is_exact(tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     text = "# At the limit\n\nThis note is exactly as large as the limit allows.\n"

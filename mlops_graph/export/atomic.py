@@ -30,10 +30,10 @@ import stat
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import BinaryIO, Protocol, runtime_checkable
 
 from mlops_graph.errors import OutputError
 
@@ -188,7 +188,8 @@ def _syncfs(path: Path) -> bool:
 @dataclass(frozen=True, slots=True)
 class Span:
     """``length`` bytes at ``offset`` of the open file ``fd``: a piece of an output file that is
-    copied from file to file by the kernel (``copy_file_range``), never read into memory."""
+    copied from file to file by the kernel (``copy_file_range``) where it can, instead of being
+    joined with the rest in memory."""
 
     fd: int
     offset: int
@@ -234,41 +235,49 @@ def _write_file(target: str, parts: Iterable[Piece]) -> int:
     """Write a new file; returns its size."""
     size = 0
     with open(target, "xb", buffering=0) as handle:
-        fd = handle.fileno()
         for part in parts:
             if isinstance(part, Span):
-                _copy(part, fd, size)
+                _copy(part, handle, size)
                 size += part.length
             else:
-                view, done = memoryview(part), 0
-                while done < len(part):
-                    done += os.pwrite(fd, view[done:], size + done)
+                _write_at(handle, part, size)
                 size += len(part)
     return size
 
 
-_COPY_UNSUPPORTED = (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF)
+def _write_at(handle: BinaryIO, data: bytes, at: int) -> None:
+    """Write all of ``data`` at offset ``at`` of the unbuffered file ``handle``."""
+    view, done = memoryview(data), 0
+    while done < len(data):
+        if hasattr(os, "pwrite"):
+            done += os.pwrite(handle.fileno(), view[done:], at + done)
+        else:  # pragma: no cover - systems without pwrite
+            handle.seek(at + done)
+            done += handle.write(view[done:]) or 0
 
 
-def _copy(span: Span, fd: int, at: int) -> None:
-    """Copy ``span`` to offset ``at`` of ``fd``, in the kernel where it can, else through memory."""
+#: Errors with which ``copy_file_range`` says it cannot copy between these files (other file systems,
+#: an old kernel, a sandbox that forbids the call): the bytes then go through memory.
+_COPY_UNSUPPORTED = frozenset({errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF,
+                               errno.EPERM, errno.ETXTBSY})
+
+
+def _copy(span: Span, handle: BinaryIO, at: int) -> None:
+    """Copy ``span`` to offset ``at`` of ``handle``, in the kernel where it can, else through memory."""
     done = 0
     copy = getattr(os, "copy_file_range", None)
     while copy is not None and done < span.length:
         try:
-            copied = copy(span.fd, fd, span.length - done, span.offset + done, at + done)
+            copied = copy(span.fd, handle.fileno(), span.length - done, span.offset + done, at + done)
         except OSError as exc:
             if exc.errno not in _COPY_UNSUPPORTED:
                 raise
             break
-        if copied == 0:
-            raise OSError(errno.EIO, f"file {span.fd} ends before {span.offset + span.length}")
+        if copied == 0:  # the kernel copies nothing here; reading says whether the file is short
+            break
         done += copied
     if done < span.length:
-        rest = Span(span.fd, span.offset + done, span.length - done).read()
-        written = 0
-        while written < len(rest):
-            written += os.pwrite(fd, memoryview(rest)[written:], at + done + written)
+        _write_at(handle, Span(span.fd, span.offset + done, span.length - done).read(), at + done)
 
 
 def _fsync_file(path: str) -> None:
@@ -329,9 +338,11 @@ def _write_tree(staging: Path, files: Mapping[str, bytes], paths: dict[str, str]
         early: list[Future[None]] = []
         try:
             written, folders = _write_files(staging, files, paths, previous, syncer, early)
-        finally:
-            for future in early:
-                future.result()  # waits for every fsync, and raises the first that failed
+        except BaseException:
+            wait(early)  # the error in hand is the one to report
+            raise
+        for future in early:
+            future.result()  # raises the first fsync that failed
     if len(written) > FSYNC_MAX_FILES and _syncfs(staging):
         return
     for target in written:

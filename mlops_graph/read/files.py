@@ -75,7 +75,7 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
             name = entry.name
             if name.startswith(".") or name in SKIPPED_DIRS:
                 continue
-            try:  # the common case, a note in a folder: no Path objects, no stat of its own
+            try:  # the common case, a note in a real folder: one Path object, no stat of its own
                 if (not excluded and name.lower().endswith(NOTE_SUFFIXES) and not entry.is_symlink()
                         and entry.is_file(follow_symlinks=False)):
                     rel = prefix + name
