@@ -369,7 +369,7 @@ def build(
             gc.enable()
 
 
-def _memo(cache: BuildCache | None, kind: str, inputs: Callable[[], str], make: Callable[[], T]) -> T:
+def _memo(cache: BuildCache | None, kind: str, inputs: Callable[[], str | bytes], make: Callable[[], T]) -> T:
     """``make()``, kept in the cache under the hash of the program and of ``inputs()``, which must
     hold everything ``make`` depends on (and is only worked out when there is a cache)."""
     if cache is None or not cache.enabled:
@@ -435,10 +435,12 @@ def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progr
     note_files: dict[str, str] = {}
     mappings: list[NoteMapping] = []
     facts: set[SourceFact] = set()
+    fact_keys: list[bytes] = []
     triple_count = 0
     for note, body in rendered:
         mappings.append(note.mapping)
         facts.update(note.sources)
+        fact_keys.append(note.sources_key)
         bodies[note.mapping.graph] = body
         triple_count += note.triples
         note_files[f"notes/{note.mapping.note.slug}.ttl"] = note.mapping.graph
@@ -451,7 +453,7 @@ def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progr
         pending["suggested-concepts.csv"] = Background(lambda: _suggestions(mappings, index), parallel)
         if settings.html:
             pending["graph.html"] = Background(lambda: _page(mappings, index), parallel)
-        triple_count += _shared_graphs(bodies, mapper, facts, concepts, cache)
+        triple_count += _shared_graphs(bodies, mapper, facts, b"".join(fact_keys), concepts, cache)
         return _finish(notes_dir, notes, problems, file_count, index, mappings, bodies,
                        note_files, triple_count, store, pending, parallel)
     except BaseException:
@@ -467,14 +469,14 @@ def _graph_body(triples: list[ox.Triple], pfx: dict[str, str]) -> tuple[bytes, i
     return rdf.turtle_body(unique, pfx), len(unique)
 
 
-def _shared_graphs(bodies: dict[str, Body], mapper: Mapper, facts: set[SourceFact], concepts: Callable[[], str],
-                   cache: BuildCache | None) -> int:
+def _shared_graphs(bodies: dict[str, Body], mapper: Mapper, facts: set[SourceFact], fact_keys: bytes,
+                   concepts: Callable[[], str], cache: BuildCache | None) -> int:
     """The sources graph and the concepts graph, added to ``bodies``; returns their triple count.
-    Each is kept in the cache under what it is made from: the source facts of every note, and the
-    concepts of the index."""
+    Each is kept in the cache under what it is made from: the source facts of every note (``fact_keys``:
+    each note's ``RenderedNote.sources_key``, in note order), and the concepts of the index."""
     iris, index = mapper.iris, mapper.index
     pfx = prefixes(index.base_iri)
-    sources = _memo(cache, "sources", lambda: "\n".join(sorted(map(repr, facts))),
+    sources = _memo(cache, "sources", lambda: fact_keys,
                     lambda: _graph_body(source_triples(facts), pfx))
     scheme = _memo(cache, "concepts", concepts, lambda: _graph_body(concept_triples(index), pfx))
     bodies[iris.sources_graph], bodies[iris.concepts_graph] = sources[0], scheme[0]

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Generic, TypeVar, cast
 
-from mlops_graph.cache import BuildCache
+from mlops_graph.cache import BuildCache, digest
 from mlops_graph.config import Settings
 from mlops_graph.export import rdf
 from mlops_graph.extract.mentions import MentionMatcher
@@ -156,15 +156,21 @@ class RenderedNote:
     """The note's graph as Turtle statements (no prefix lines), written by pyoxigraph."""
     triples: int
     sources: list[SourceFact]
+    sources_key: bytes
+    """A digest of ``sources``: the notes' keys, in order, stand for every source fact of the corpus."""
+
+
+def sources_key(facts: Iterable[SourceFact]) -> bytes:
+    return digest(*sorted(map(repr, facts)))
 
 
 # What a worker sends back for one note: body, triple count, source facts as tuples, per definition
 # (iri, concept, source, page, mentioned concepts), passage IRIs, links, mention count, every
-# concept mentioned, mention spans per text.
+# concept mentioned, mention spans per text, the source facts' key.
 _Payload = tuple[
     Body, int, list[tuple[str, str, str | None, bool]],
     list[tuple[str, str, str | None, str | None, tuple[str, ...]]], list[str], list[str], int, tuple[str, ...],
-    list[Any],
+    list[Any], bytes,
 ]
 _CONTEXT: NoteContext | None = None
 _NOTES: Sequence[Note] = ()
@@ -175,7 +181,7 @@ _SLOT = -1
 def _render(note: Note, ctx: NoteContext) -> RenderedNote:
     mapped = ctx.mapper.render(note, ctx.matcher)
     body = rdf.turtle_body(mapped.triples, ctx.prefixes)
-    return RenderedNote(mapped.mapping, body, mapped.count, mapped.sources)
+    return RenderedNote(mapped.mapping, body, mapped.count, mapped.sources, sources_key(mapped.sources))
 
 
 def _claim_slot(counter: Any) -> None:
@@ -191,7 +197,7 @@ def _payload(rendered: RenderedNote, body: Body) -> _Payload:
     return (
         body, rendered.triples, [(f.iri, f.label, f.other, f.is_page) for f in rendered.sources],
         [(d.iri, d.concept.iri, d.source_iri, d.page_iri, d.mentioned) for d in m.definitions],
-        m.passages, m.links, m.mentions, m.mentioned, m.spans,
+        m.passages, m.links, m.mentions, m.mentioned, m.spans, rendered.sources_key,
     )
 
 
@@ -207,7 +213,7 @@ def _work(position: int) -> _Payload:
 def _rebuild(note: Note, payload: _Payload, ctx: NoteContext, shared: dict[str, str]) -> tuple[RenderedNote, Body]:
     """The rendered note from a worker's payload. Strings that many notes repeat (concept, source
     and note IRIs) arrive as fresh copies in each payload; ``shared`` maps each to one copy."""
-    body, count, sources, definitions, passages, links, mentions, mentioned, spans = payload
+    body, count, sources, definitions, passages, links, mentions, mentioned, spans, key = payload
     iris, concepts, same = ctx.mapper.iris, ctx.mapper.index.concepts, ctx.concept_iris.__getitem__
     one = shared.setdefault
     mapping = NoteMapping(note, iris.note(note.slug), iris.note_graph(note.slug))
@@ -222,7 +228,7 @@ def _rebuild(note: Note, payload: _Payload, ctx: NoteContext, shared: dict[str, 
     mapping.mentioned = tuple(map(same, mentioned))
     mapping.spans = spans
     facts = [SourceFact(one(a, a), b, one(c, c) if c else c, d) for a, b, c, d in sources]
-    return RenderedNote(mapping, b"", count, facts), body
+    return RenderedNote(mapping, b"", count, facts, key), body
 
 
 _READ: tuple[Sequence[NoteFile], Settings] | None = None
