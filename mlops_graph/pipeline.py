@@ -179,7 +179,7 @@ def _read_limited(path: Path, limit: int) -> tuple[bytes, int]:
             got += len(part)
             if got == info.st_size:  # all that was measured: the end of the file, without asking again
                 break
-        data = parts[0] if len(parts) == 1 else b"".join(parts)
+        data = b"".join(parts)  # one part (the usual case) is returned as it is, not copied
         return data, len(data) if len(data) <= limit else max(len(data), os.fstat(fd).st_size)
     finally:
         os.close(fd)

@@ -27,6 +27,7 @@ from typing import Any, Generic, TypeVar, cast
 from mlops_graph.cache import BuildCache, digest
 from mlops_graph.config import Settings
 from mlops_graph.export import rdf
+from mlops_graph.export.atomic import Span
 from mlops_graph.extract.mentions import MentionMatcher
 from mlops_graph.graph.mapping import DefinitionRecord, Mapper, NoteMapping, SourceFact
 from mlops_graph.model import Note, Passage, Problem, Quote, SourceRef, WikiLink
@@ -76,14 +77,7 @@ class BodyStore:
         if isinstance(body, bytes):
             into[:] = body
             return
-        slot, offset, _size = body
-        fd = self._files[slot].fileno()
-        done = 0
-        while done < len(into):
-            got = os.preadv(fd, [into[done:]], offset + done)
-            if not got:
-                raise OSError(f"temporary file of the build was cut short ({offset + done})")
-            done += got
+        Span(*self.where(body)).read_into(into)
 
     def read(self, body: Body) -> bytes:
         return body if isinstance(body, bytes) else join_bodies([body], self)
@@ -359,18 +353,20 @@ class Background(Generic[T]):
 
     def result(self) -> T:
         if not self._done:
+            data: bytes | None = None
             try:
                 data = self._receive.recv_bytes()
             except EOFError:
-                self.cancel()
-                code = self._process.exitcode
-                self._fail(RuntimeError(f"a build process in the background ended early (exit code {code})"))
+                pass
             except BaseException:
-                self.cancel()
                 self._fail(RuntimeError("a build process in the background was stopped"))
                 raise
-            else:
+            finally:
                 self.cancel()
+            if data is None:
+                code = self._process.exitcode
+                self._fail(RuntimeError(f"a build process in the background ended early (exit code {code})"))
+            else:
                 try:
                     value = pickle.loads(data[1:])
                 except Exception as exc:
@@ -455,12 +451,13 @@ def render_notes(notes: Sequence[Note], ctx: NoteContext, workers: int | None = 
                 if processes > 1:
                     ctx.matcher  # noqa: B018 - made before forking, so that the workers share it
                 payloads = stack.enter_context(_pool(notes, todo, ctx, store, processes))
-            for position in todo if not parallel else ():
-                rendered = _render(notes[position], ctx)
-                data, rendered.body = rendered.body, b""
-                keep(position, rendered, data)
-                if store is not None:
-                    out[position] = (rendered, store.put(own_slot, data))
+            else:
+                for position in todo:
+                    rendered = _render(notes[position], ctx)
+                    data, rendered.body = rendered.body, b""
+                    keep(position, rendered, data)
+                    if store is not None:
+                        out[position] = (rendered, store.put(own_slot, data))
             if found and cache is not None and keys is not None:
                 positions = {key: position for position, key in enumerate(keys)}
                 for key, payload in cache.load("render", [k for k in keys if k in found]):

@@ -30,7 +30,7 @@ import stat
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
@@ -195,13 +195,19 @@ class Span:
     offset: int
     length: int
 
-    def read(self) -> bytes:
-        data = os.pread(self.fd, self.length, self.offset)
-        while len(data) < self.length:
-            more = os.pread(self.fd, self.length - len(data), self.offset + len(data))
-            if not more:
+    def read_into(self, into: memoryview) -> None:
+        """Copy the span into ``into`` (``length`` bytes). Reads are positional: the file may be
+        shared with other processes, and so is its file position."""
+        done = 0
+        while done < self.length:
+            got = os.preadv(self.fd, [into[done:self.length]], self.offset + done)
+            if not got:
                 raise OSError(errno.EIO, f"file {self.fd} ends before {self.offset + self.length}")
-            data += more
+            done += got
+
+    def read(self) -> bytearray:
+        data = bytearray(self.length)
+        self.read_into(memoryview(data))
         return data
 
 
@@ -245,7 +251,7 @@ def _write_file(target: str, parts: Iterable[Piece]) -> int:
     return size
 
 
-def _write_at(handle: BinaryIO, data: bytes, at: int) -> None:
+def _write_at(handle: BinaryIO, data: bytes | bytearray, at: int) -> None:
     """Write all of ``data`` at offset ``at`` of the unbuffered file ``handle``."""
     view, done = memoryview(data), 0
     while done < len(data):
@@ -336,11 +342,8 @@ def _write_tree(staging: Path, files: Mapping[str, bytes], paths: dict[str, str]
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlops-graph-fsync") as syncer:
         early: list[Future[None]] = []
-        try:
-            written, folders = _write_files(staging, files, paths, previous, syncer, early)
-        except BaseException:
-            wait(early)  # the error in hand is the one to report
-            raise
+        # If writing fails, leaving this block waits for the fsyncs begun, and the error in hand is raised.
+        written, folders = _write_files(staging, files, paths, previous, syncer, early)
         for future in early:
             future.result()  # raises the first fsync that failed
     if len(written) > FSYNC_MAX_FILES and _syncfs(staging):

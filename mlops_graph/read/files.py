@@ -60,6 +60,10 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
     def is_excluded(real: Path) -> bool:
         return any(real == ex or ex in real.parents for ex in excluded)
 
+    def add(rel: str, path: Path, real: str) -> None:
+        found[rel] = NoteFile(rel, path)
+        real_files[rel] = real
+
     def warn(path: Path, message: str) -> None:
         problems.append(Problem(display(path), None, message, "warning"))
 
@@ -78,9 +82,7 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
             try:  # the common case, a note in a real folder: one Path object, no stat of its own
                 if (not excluded and name.lower().endswith(NOTE_SUFFIXES) and not entry.is_symlink()
                         and entry.is_file(follow_symlinks=False)):
-                    rel = prefix + name
-                    found[rel] = NoteFile(rel, Path(entry.path))
-                    real_files[rel] = real_prefix + name
+                    add(prefix + name, Path(entry.path), real_prefix + name)
                     continue
             except OSError:
                 pass  # looked at again below, where the error is reported
@@ -108,9 +110,7 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
                     walk(path, real)
             elif path.suffix.lower() in NOTE_SUFFIXES:
                 if real.is_file() if is_link else entry.is_file(follow_symlinks=False):
-                    rel = display(path)
-                    found[rel] = NoteFile(rel, path)
-                    real_files[rel] = str(real)
+                    add(display(path), path, str(real))
                 else:
                     warn(path, "is not a regular file (a pipe, socket or device); skipped")
 
