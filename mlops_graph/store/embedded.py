@@ -87,8 +87,9 @@ def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
     SHA-256 is recorded (with its size, time and inode, so that an unchanged file is not read again
     to check it), and a new build makes the next query load it again. A table of the concepts'
     labels is kept beside it, so that a concept parameter is looked up without scanning every
-    label. The store is loaded into a fresh folder and renamed into place, so a half-loaded store
-    is never used.
+    label. The store is loaded into a fresh folder, compacted (a bulk load leaves each index in
+    many files whose key ranges overlap, and a query's every lookup would search them all) and renamed into
+    place, so a half-loaded store is never used.
     """
     if not graph_file.is_file():
         raise StoreError(f"{graph_file}: no such graph file (run 'mlops-graph build' first)")
@@ -111,6 +112,7 @@ def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
             writer = ox.Store(str(staging / "db"))
             _load(writer, graph_file, fmt)
             writer.flush()
+            writer.optimize()
             labels = _label_table(writer)
             del writer
             (staging / _LABELS_FILE).write_text(json.dumps(labels, ensure_ascii=False), encoding="utf-8")
