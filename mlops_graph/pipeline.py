@@ -47,6 +47,9 @@ from mlops_graph.workers import (
 )
 
 HTML_TITLE = "mlops-graph"
+#: The report and the suggestions take less time to make than the page; their processes run at this
+#: lower priority (``os.nice``), so that the page, which a build waits for last, gets the cores first.
+SHORTER_TASKS_NICE = 5
 Progress = Callable[[Iterable[NoteFile], int], Iterable[NoteFile]]
 T = TypeVar("T")
 
@@ -450,9 +453,10 @@ def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progr
     parallel = in_parallel(len(notes), workers)
     pending: dict[str, Background[bytes]] = {}
     try:
-        pending["suggested-concepts.csv"] = Background(lambda: _suggestions(mappings, index), parallel)
         if settings.html:
             pending["graph.html"] = Background(lambda: _page(mappings, index), parallel)
+        pending["suggested-concepts.csv"] = Background(lambda: _suggestions(mappings, index), parallel,
+                                                       nice=SHORTER_TASKS_NICE)
         triple_count += _shared_graphs(bodies, mapper, facts, b"".join(fact_keys), concepts, cache)
         return _finish(notes_dir, notes, problems, file_count, index, mappings, bodies,
                        note_files, triple_count, store, pending, parallel)
@@ -504,7 +508,7 @@ def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_co
         problems.append(Problem(str(notes_dir), None, "has no Markdown notes (*.md)", "warning"))
         summary.problems = len(problems)
     line = summary.line()
-    pending["report.md"] = Background(lambda: _report(mappings, index, line), parallel)
+    pending["report.md"] = Background(lambda: _report(mappings, index, line), parallel, nice=SHORTER_TASKS_NICE)
     files = OutputFiles(rdf.header(pfx), bodies, note_files, store, pending)
     return BuildResult(files, notes, mappings, index, problems, summary)
 

@@ -295,8 +295,11 @@ def read_files(
         _READ = None
 
 
-def _run_task(send: Any, make: Callable[[], object], parent: int) -> None:
+def _run_task(send: Any, make: Callable[[], object], parent: int, nice: int) -> None:
     _end_with(parent)
+    if nice:
+        with contextlib.suppress(OSError):
+            os.nice(nice)
     try:
         data = b"\0" + pickle.dumps(make(), protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException as exc:  # sent to the parent, which raises it
@@ -331,9 +334,12 @@ class Background(Generic[T]):
     """``make()`` run in a forked process while the caller goes on with other work (or run at once
     when ``parallel`` is false); :meth:`result` waits for its value, or raises what it raised.
     A task dropped before its result is read is stopped (its process is ended), and so is one whose
-    parent process ends (on Linux, when the thread that started it ends)."""
+    parent process ends (on Linux, when the thread that started it ends).
 
-    def __init__(self, make: Callable[[], T], parallel: bool) -> None:
+    ``nice`` lowers the process's scheduling priority by that much (see ``os.nice``), for a task
+    whose result is needed later than others'."""
+
+    def __init__(self, make: Callable[[], T], parallel: bool, *, nice: int = 0) -> None:
         self._value: T | None = None
         self._done = False
         self._error: BaseException | None = None
@@ -345,7 +351,7 @@ class Background(Generic[T]):
             return
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_run_task, args=(send, make, os.getpid()), daemon=True)
+        process = context.Process(target=_run_task, args=(send, make, os.getpid(), nice), daemon=True)
         process.start()
         send.close()
         self._process = process

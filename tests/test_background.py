@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 import subprocess
 import sys
 import time
@@ -58,8 +59,6 @@ def test_a_failure_in_the_background_is_raised_where_its_file_is_read(
 
 
 def test_a_process_that_dies_is_reported(parallel: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
     monkeypatch.setattr(pipeline, "_page", lambda *args: os._exit(3))
     result = build(CORPUS, workers=2)
     with pytest.raises(RuntimeError, match=r"ended early \(exit code 3\)"):
@@ -171,3 +170,26 @@ def test_the_collector_stays_paused_until_the_output_is_written(tmp_path: Path, 
     assert gc.isenabled()
     assert main(["build", str(tmp_path / "missing"), "-o", str(tmp_path / "out"), "-q"]) == 2
     assert gc.isenabled()
+
+
+def test_a_task_can_run_at_a_lower_priority() -> None:
+    here = os.nice(0)
+    assert workers.Background(lambda: os.nice(0), True).result() == here
+    assert workers.Background(lambda: os.nice(0), True, nice=3).result() == min(here + 3, 19)
+    assert os.nice(0) == here
+
+
+def test_the_page_goes_ahead_of_the_report_and_the_suggestions(
+    parallel: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def niceness(*_args: object) -> bytes:
+        return str(os.nice(0)).encode()
+
+    for task in ("_page", "_report", "_suggestions"):
+        monkeypatch.setattr(pipeline, task, niceness)
+    here = os.nice(0)
+    files = build(CORPUS, workers=2).files
+    assert int(files["graph.html"]) == here
+    lower = min(here + pipeline.SHORTER_TASKS_NICE, 19)
+    assert (int(files["report.md"]), int(files["suggested-concepts.csv"])) == (lower, lower)
+    assert lower > here or here == 19
