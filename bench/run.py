@@ -203,7 +203,7 @@ def bench_queries(size: int | str, out: Path, rounds: int = 3, names: list[str] 
                      f"{size_mb:.1f}"])
         print(f"  {name}: {med['execute']} ms to evaluate, {count} rows", file=sys.stderr, flush=True)
     print(f"named queries on {graph_name} (embedded Oxigraph, store loaded; medians of {rounds} runs,"
-          f" one for those over {SLOW_QUERY_S:.0f} s;"
+          f" one for those taking {SLOW_QUERY_S:.0f} s or more;"
           f" compare TERM = {term!r}):")
     print(table(rows), "\n", flush=True)
 

@@ -47,8 +47,9 @@ from mlops_graph.workers import (
 )
 
 HTML_TITLE = "mlops-graph"
-#: The report and the suggestions take less time to make than the page; their processes run at this
-#: lower priority (``os.nice``), so that the page, which a build waits for last, gets the cores first.
+#: The report and the suggestions take less time to make than the page, the first of the three that
+#: the output's writer waits for; their processes run at this lower priority (``os.nice``), so that
+#: the page's gets the cores first.
 SHORTER_TASKS_NICE = 5
 Progress = Callable[[Iterable[NoteFile], int], Iterable[NoteFile]]
 T = TypeVar("T")

@@ -336,8 +336,8 @@ class Background(Generic[T]):
     A task dropped before its result is read is stopped (its process is ended), and so is one whose
     parent process ends (on Linux, when the thread that started it ends).
 
-    ``nice`` lowers the process's scheduling priority by that much (see ``os.nice``), for a task
-    whose result is needed later than others'."""
+    ``nice`` (0 or more) lowers the process's scheduling priority by that much (see ``os.nice``),
+    for a task whose result is needed later than others'; a task run at once ignores it."""
 
     def __init__(self, make: Callable[[], T], parallel: bool, *, nice: int = 0) -> None:
         self._value: T | None = None
@@ -346,6 +346,8 @@ class Background(Generic[T]):
         self._receive: Any = None
         self._process: Any = None
         self._stop: weakref.finalize[Any, Background[T]] | None = None
+        if nice < 0:
+            raise ValueError(f"nice must be 0 or more, not {nice}")
         if not parallel or "fork" not in multiprocessing.get_all_start_methods():
             self._value, self._done = make(), True
             return

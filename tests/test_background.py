@@ -174,9 +174,13 @@ def test_the_collector_stays_paused_until_the_output_is_written(tmp_path: Path, 
 
 def test_a_task_can_run_at_a_lower_priority() -> None:
     here = os.nice(0)
+    if here > 16:
+        pytest.skip(f"the tests run at niceness {here}: no lower priority to give a task")
     assert workers.Background(lambda: os.nice(0), True).result() == here
-    assert workers.Background(lambda: os.nice(0), True, nice=3).result() == min(here + 3, 19)
+    assert workers.Background(lambda: os.nice(0), True, nice=3).result() == here + 3
     assert os.nice(0) == here
+    with pytest.raises(ValueError, match="0 or more"):
+        workers.Background(lambda: None, True, nice=-1)
 
 
 def test_the_page_goes_ahead_of_the_report_and_the_suggestions(
@@ -188,8 +192,10 @@ def test_the_page_goes_ahead_of_the_report_and_the_suggestions(
     for task in ("_page", "_report", "_suggestions"):
         monkeypatch.setattr(pipeline, task, niceness)
     here = os.nice(0)
+    if here + pipeline.SHORTER_TASKS_NICE > 19:
+        pytest.skip(f"the tests run at niceness {here}: no lower priority to give a task")
     files = build(CORPUS, workers=2).files
     assert int(files["graph.html"]) == here
-    lower = min(here + pipeline.SHORTER_TASKS_NICE, 19)
+    lower = here + pipeline.SHORTER_TASKS_NICE
+    assert lower > here
     assert (int(files["report.md"]), int(files["suggested-concepts.csv"])) == (lower, lower)
-    assert lower > here or here == 19

@@ -88,8 +88,8 @@ def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
     to check it), and a new build makes the next query load it again. A table of the concepts'
     labels is kept beside it, so that a concept parameter is looked up without scanning every
     label. The store is loaded into a fresh folder, compacted (a bulk load leaves each index in
-    many files whose key ranges overlap, and a query's every lookup would search them all) and renamed into
-    place, so a half-loaded store is never used.
+    many files whose key ranges overlap, and a query's every lookup would search them all) and
+    renamed into place, so a half-loaded store is never used.
     """
     if not graph_file.is_file():
         raise StoreError(f"{graph_file}: no such graph file (run 'mlops-graph build' first)")
