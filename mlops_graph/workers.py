@@ -11,7 +11,6 @@ renderer appends them to a temporary file of its own (:class:`BodyStore`) and se
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
 import io
 import multiprocessing
@@ -24,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Generic, TypeVar, cast
 
+from mlops_graph import libc
 from mlops_graph.cache import BuildCache, digest
 from mlops_graph.config import Settings
 from mlops_graph.export import rdf
@@ -321,11 +321,10 @@ _PR_SET_PDEATHSIG = 1
 def _end_with(parent: int) -> None:
     """Have this process killed when its parent ends (Linux), so that a build that is killed leaves
     no process of its own running."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
+    prctl = libc.function("prctl")
+    if prctl is None:  # pragma: no cover - not Linux
         return
+    prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # it ended before the signal was asked for
         os._exit(1)
 

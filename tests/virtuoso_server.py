@@ -11,7 +11,6 @@ server when the session ends. A missing ``virtuoso-t`` fails the tests instead o
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import secrets
@@ -29,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from mlops_graph import libc
 
 START_TIMEOUT = 120.0
 """Seconds to wait for a new database to be created and the server to answer."""
@@ -206,11 +207,9 @@ def run_isql(binary: str, port: int, password: str, sql: str, *, timeout: float 
 
 def _die_with_parent() -> None:
     """In the child before exec: have Linux send SIGTERM to the server if the test process dies."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    prctl = libc.function("prctl")
+    if prctl is not None:
+        prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
 
 
 def find_binaries() -> tuple[str, str]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import errno
 import os
 import re
@@ -35,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
+from mlops_graph import libc
 from mlops_graph.errors import OutputError
 
 #: Entries of an output folder that belong to the tool but are not rebuilt from the notes.
@@ -58,10 +58,8 @@ _RENAME_EXCHANGE = 2
 
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths in one step (Linux ``renameat2`` with ``RENAME_EXCHANGE``); False if unsupported."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
+    renameat2 = libc.function("renameat2")
+    if renameat2 is None:
         return False
     renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
@@ -167,10 +165,8 @@ def _check_replaceable(out_dir: Path, files: Mapping[str, bytes]) -> None:
 def _syncfs(path: Path) -> bool:
     """Flush the file system holding ``path`` to disk in one call (Linux ``syncfs``); False if
     unsupported, and then each file is fsynced instead."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        syncfs = libc.syncfs
-    except (OSError, AttributeError):
+    syncfs = libc.function("syncfs")
+    if syncfs is None:
         return False
     syncfs.argtypes = [ctypes.c_int]
     fd = os.open(path, os.O_RDONLY)
