@@ -6,6 +6,8 @@ import hashlib
 import re
 import unicodedata
 
+import pyoxigraph as ox
+
 from mlops_graph.errors import DateError
 from mlops_graph.extract.attribution import lead_attribution, trailing_attribution
 from mlops_graph.extract.terms import alias_pairs, term_from_heading
@@ -54,6 +56,16 @@ def _scalar_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _well_formed_lang(tag: str) -> bool:
+    """Whether ``tag`` is a well-formed BCP 47 language tag, as RDF requires of a literal's language
+    (``en-12`` has the shape of one but not the grammar: a region is two letters or three digits)."""
+    try:
+        ox.Literal("", language=tag)
+    except ValueError:
+        return False
+    return True
 
 
 def _lang_of_quote(text: str, source: SourceRef | None, note_lang: str | None) -> str | None:
@@ -154,7 +166,7 @@ class _NoteReader:
         for key in ("lang", "language"):
             raw = self.scalar(key, values.get(key), lines.get(key))
             if raw is not None:
-                if _LANG.match(raw):
+                if _LANG.match(raw) and _well_formed_lang(raw):
                     lang = raw.lower()
                 else:
                     self.problem(lines.get(key), f"{key} {raw!r} is not a language tag such as 'en' or 'pt-BR'")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,9 @@ from mlops_graph.errors import NoteError
 from mlops_graph.model import Problem
 
 NOTE_SUFFIXES = (".md", ".markdown")
+#: A well-formed UTF-8 sequence of two to four bytes: a file that holds one is UTF-8 text (a
+#: Windows-1252 file almost never does), even if a few of its bytes are not.
+_MULTIBYTE_UTF8 = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 SKIPPED_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "__pycache__"})
 #: Byte-order marks of the wide Unicode encodings, longest first (UTF-32-LE starts like UTF-16-LE).
 _WIDE_BOMS = (
@@ -52,7 +56,7 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
     """(the link, the folder it points to, the real folder the link is in), to follow after the rest."""
 
     def display(path: Path) -> str:
-        return path.relative_to(root).as_posix()
+        return _readable(path.relative_to(root).as_posix())
 
     def inside(real: Path) -> bool:
         return real == real_root or real_root in real.parents
@@ -61,8 +65,16 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
         return any(real == ex or ex in real.parents for ex in excluded)
 
     def add(rel: str, path: Path, real: str) -> None:
-        found[rel] = NoteFile(rel, path)
-        real_files[rel] = real
+        shown = _readable(rel)
+        if shown != rel:
+            if shown in found:
+                problems.append(Problem(shown, None, "file name is not valid UTF-8, and reads as another file's "
+                                                     "once the bytes that are not are replaced; skipped"))
+                return
+            problems.append(Problem(shown, None, "file name is not valid UTF-8; read with U+FFFD in place of "
+                                                 "the bytes that are not", "warning"))
+        found[shown] = NoteFile(shown, path)
+        real_files[shown] = real
 
     def warn(path: Path, message: str) -> None:
         problems.append(Problem(display(path), None, message, "warning"))
@@ -130,7 +142,7 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
     for real_file, rels in by_real.items():
         if len(rels) < 2:
             continue
-        own = Path(real_file).relative_to(real_root).as_posix()
+        own = _readable(Path(real_file).relative_to(real_root).as_posix())
         keep = own if own in rels else rels[0]
         for rel in rels:
             if rel != keep:
@@ -142,8 +154,19 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
     return [found[k] for k in sorted(found)], problems
 
 
+def _readable(name: str) -> str:
+    """A file name as text: the bytes of a name that is not valid UTF-8 (which Python keeps as lone
+    surrogates, and which no RDF literal or UTF-8 file can hold) become U+FFFD."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return name
+
+
 def decode(data: bytes, rel: str) -> tuple[str | None, list[Problem]]:
     """Decode a note's bytes: UTF-8 (a byte-order mark is dropped), else Windows-1252 with a warning.
+    UTF-8 text with a few bytes that are not UTF-8 stays UTF-8, those bytes read as U+FFFD.
 
     UTF-16 and UTF-32 text with a byte-order mark is read too, with a warning. Binary files (with
     NUL bytes) give ``None``. Line endings become ``\\n``.
@@ -168,15 +191,20 @@ def decode(data: bytes, rel: str) -> tuple[str | None, list[Problem]]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        try:
-            text = data.decode("cp1252")
-            fallback = "Windows-1252"
-        except UnicodeDecodeError:
-            text = data.decode("latin-1")
-            fallback = "Latin-1"
-        problems.append(
-            Problem(rel, line, f"is not valid UTF-8 (byte 0x{data[exc.start]:02x}); read as {fallback}", "warning")
-        )
+        byte = f"byte 0x{data[exc.start]:02x}"
+        if _MULTIBYTE_UTF8.search(data):  # UTF-8 text with a few stray bytes: only those are lost
+            text = data.decode("utf-8", "replace")
+            bad = text.count("\ufffd") - data.count("\ufffd".encode())
+            problems.append(Problem(rel, line, f"is not valid UTF-8 ({byte}{f' and {bad - 1} more' if bad > 1 else ''})"
+                                               f"; read as UTF-8, with U+FFFD in place of what is not", "warning"))
+        else:
+            try:
+                text = data.decode("cp1252")
+                fallback = "Windows-1252"
+            except UnicodeDecodeError:
+                text = data.decode("latin-1")
+                fallback = "Latin-1"
+            problems.append(Problem(rel, line, f"is not valid UTF-8 ({byte}); read as {fallback}", "warning"))
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, problems

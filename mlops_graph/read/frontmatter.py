@@ -18,9 +18,32 @@ from mlops_graph.read.noncharacters import MESSAGE as NONCHARACTER_MESSAGE
 from mlops_graph.read.noncharacters import has_noncharacter, replace_noncharacters
 
 try:
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - PyYAML without libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+
+class _Loader(_SafeLoader):
+    """PyYAML's safe loader, but a number or a yes/no word stays the text it is written as
+    (``007``, ``3.10``, ``1:30``, ``no`` are text in a note, not 7, 3.1, 90 and false), and a date
+    that does not exist (``2022-02-30``) or a value that cannot be made what its tag says
+    (``!!int abc``) stays its text: the reader then says what is wrong with it, with its line."""
+
+
+def _as_written(loader: _SafeLoader, node: yaml.Node) -> str:
+    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+def _date_or_text(loader: _SafeLoader, node: yaml.Node) -> object:
+    try:
+        return loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
+    except (ValueError, OverflowError, AttributeError, TypeError):
+        return _as_written(loader, node)
+
+
+for _tag in ("int", "float", "bool"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _as_written)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _date_or_text)
 
 _HANDLER = YAMLHandler()
 Scalar = str | int | float | bool | dt.date
@@ -77,14 +100,25 @@ def split_front_matter(text: str) -> FrontMatter:
         return result
     if data is None:
         return result
+    if isinstance(data, str):
+        # Not front matter but Markdown between two rules ("---" is also a thematic break): all of it is body.
+        result.body, result.body_line = text, 1
+        result.warnings.append((1, "starts with '---', but what follows up to the next '---' is text, not "
+                                   "front matter (key: value lines); read as body"))
+        return result
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
         result.problems.append((first_line, f"front matter is {kind}, not a mapping of keys to values; ignored"))
         return result
     for key_node, _value_node in node.value:
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-        if key is not None:
-            result.lines.setdefault(replace_noncharacters(str(key)), first_line + key_node.start_mark.line)
+        if key is None:
+            continue
+        name, line = replace_noncharacters(str(key)), first_line + key_node.start_mark.line
+        if name in result.lines:
+            result.warnings.append((line, f"key {name!r} is given again (first at line {result.lines[name]}); "
+                                          f"the value at line {line} is kept"))
+        result.lines[name] = line
     for key, value in data.items():
         name = replace_noncharacters(str(key))
         strings = value if isinstance(value, list) else [value]

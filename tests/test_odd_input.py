@@ -1,0 +1,128 @@
+"""Front matter values, file names and bytes that once stopped a build or changed what a note says:
+each is read as written or reported with its file and line, and the other notes are built."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from mlops_graph.config import Settings
+from mlops_graph.model import Problem
+from mlops_graph.pipeline import BuildResult, build
+from mlops_graph.read.files import decode
+
+NO_HTML = Settings(html=False)
+PLAIN = "---\ntitle: Plain\n---\n\n# Plain\n\n[S](https://s.example/) said\n\n> A plain quote.\n"
+
+
+def _build(tmp_path: Path, files: dict[str | bytes, str | bytes]) -> BuildResult:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "plain.md").write_text(PLAIN, encoding="utf-8")
+    for name, text in files.items():
+        path = os.path.join(os.fsencode(folder), name if isinstance(name, bytes) else name.encode())
+        with open(path, "wb") as handle:
+            handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
+    result = build(folder, NO_HTML)
+    assert "plain.md" in {n.path for n in result.notes}
+    graph = list(ox.parse(result.files["graph.ttl"], format=ox.RdfFormat.TURTLE))
+    assert len(graph) == result.summary.triples
+    return result
+
+
+def _messages(result: BuildResult) -> list[str]:
+    return [str(p) for p in result.problems]
+
+
+def test_numbers_and_yes_no_words_stay_the_text_they_are_written_as(tmp_path: Path) -> None:
+    result = _build(tmp_path, {"v.md": (
+        "---\ntitle: 007\nauthor: 1:30\nnotetype: no\ntags: [3.10, no, on, 0x1F]\naliases: [010]\n"
+        "version: 3.10\nsize: 1_000\n---\n\n# V\n"
+    )})
+    note = next(n for n in result.notes if n.path == "v.md")
+    assert (note.title, note.author, note.notetype) == ("007", "1:30", "no")
+    assert note.tags == ("3.10", "no", "on", "0x1F")
+    assert note.aliases == ("010",)
+    assert dict(note.extra) == {"version": "3.10", "size": "1_000"}
+    assert not [m for m in _messages(result) if m.startswith("v.md")]
+
+
+def test_values_yaml_cannot_make_are_reported_and_kept_as_text(tmp_path: Path) -> None:
+    digits = "9" * 5000
+    result = _build(tmp_path, {"d.md": (
+        "---\ntitle: Dates\ndate: 2022-02-30\nreviewed: 2022-13-01\nwhen: 2022-02-30T10:00:00+02:00\n"
+        f"n: !!int abc\nm: !!timestamp abc\nbig: {digits}\n---\n\n# Dates\n"
+    )})
+    note = next(n for n in result.notes if n.path == "d.md")
+    assert note.date is None
+    assert dict(note.extra) == {"reviewed": "2022-13-01", "when": "2022-02-30T10:00:00+02:00", "n": "abc",
+                                "m": "abc", "big": digits}
+    assert [m for m in _messages(result) if m.startswith("d.md")] == [
+        "d.md:3: date '2022-02-30' is not a real date (expected DD-MM-YYYY, YYYY-MM-DD, DD/MM/YYYY, DD.MM.YYYY, "
+        "'March 25, 2022', '25 March 2022')"
+    ]
+
+
+def test_a_real_yaml_date_is_still_a_date(tmp_path: Path) -> None:
+    result = _build(tmp_path, {"d.md": "---\ntitle: D\ndate: 2022-02-28\n---\n\n# D\n"})
+    assert str(next(n for n in result.notes if n.path == "d.md").date) == "2022-02-28"
+
+
+def test_a_language_tag_rdf_refuses_is_reported(tmp_path: Path) -> None:
+    result = _build(tmp_path, {"l.md": "---\ntitle: L\nlang: en-12\n---\n\n# L\n\nSome text.\n"})
+    note = next(n for n in result.notes if n.path == "l.md")
+    assert note.lang is None
+    assert "l.md:3: lang 'en-12' is not a language tag such as 'en' or 'pt-BR'" in _messages(result)
+
+
+def test_a_repeated_key_is_reported_at_the_line_whose_value_is_kept(tmp_path: Path) -> None:
+    result = _build(tmp_path, {"k.md": "---\ndate: 31-02-2022\ntitle: First\n\ntitle: Second\ndate: 31-04-2022\n---\n"})
+    note = next(n for n in result.notes if n.path == "k.md")
+    assert note.title == "Second"
+    messages = [m for m in _messages(result) if m.startswith("k.md")]
+    assert "k.md:5: key 'title' is given again (first at line 3); the value at line 5 is kept" in messages
+    assert any(m.startswith("k.md:6: date '31-04-2022' is not a real date") for m in messages), messages
+
+
+def test_a_note_that_starts_with_a_rule_is_read_whole(tmp_path: Path) -> None:
+    result = _build(tmp_path, {"r.md": (
+        "---\n\n# Starts with a rule\n\nSome text.\n\n[S](https://s.example/) said\n\n> quote A\n\n---\n\n"
+        "More text.\n"
+    )})
+    note = next(n for n in result.notes if n.path == "r.md")
+    assert note.title == "Starts with a rule"
+    assert [q.text for q in note.quotes] == ["quote A"]
+    assert [p.text for p in note.passages] == ["Some text.", "More text."]
+    assert "r.md:1: starts with '---', but what follows up to the next '---' is text, not front matter " \
+           "(key: value lines); read as body" in _messages(result)
+
+
+def test_a_stray_byte_in_utf8_text_loses_only_that_byte() -> None:
+    text, problems = decode("# Café\n\nrésumé \x96 日本語\n".encode().replace(b"\xc2\x96", b"\x96"), "s.md")
+    assert text == "# Café\n\nrésumé \ufffd 日本語\n"
+    assert [str(p) for p in problems] == [
+        "s.md:3: is not valid UTF-8 (byte 0x96); read as UTF-8, with U+FFFD in place of what is not"]
+
+
+def test_windows_1252_text_is_still_read_as_such() -> None:
+    text, problems = decode("# Café\n\nna\u00efve \u2013 x\n".encode("cp1252"), "w.md")
+    assert text == "# Café\n\nnaïve – x\n"
+    assert [str(p) for p in problems] == ["w.md:1: is not valid UTF-8 (byte 0xe9); read as Windows-1252"]
+
+
+def test_a_file_name_that_is_not_utf8_is_read(tmp_path: Path) -> None:
+    result = _build(tmp_path, {b"caf\xe9.md": "# Bad name\n\nSome text.\n"})
+    note = next(n for n in result.notes if n.title == "Bad name")
+    assert note.path == "caf\ufffd.md"
+    assert "caf\ufffd.md: file name is not valid UTF-8; read with U+FFFD in place of the bytes that are not" \
+           in _messages(result)
+    assert "caf\ufffd.md".encode() in result.files["graph.ttl"]
+
+
+def test_a_problem_never_puts_a_file_name_s_control_characters_on_the_terminal() -> None:
+    assert str(Problem("new\nline.md", 3, "broken")) == "new\\nline.md:3: broken"
+    assert str(Problem("ok\x1b[31mred.md", None, "broken")) == "ok\\x1b[31mred.md: broken"
+    assert str(Problem("r\u202egnp.md", None, "broken")) == "r\\u202egnp.md: broken"
+    assert str(Problem("notes/café.md", 1, "fine")) == "notes/café.md:1: fine"
