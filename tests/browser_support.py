@@ -8,9 +8,11 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import networkx as nx
+import pytest
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -33,6 +35,8 @@ def chromium() -> Iterator[Browser]:
     """A headless Chromium, closed on exit."""
     from playwright.sync_api import sync_playwright
 
+    if not Path(CHROMIUM).exists():  # a missing browser fails the browser tests; it never skips them
+        pytest.fail(f"{CHROMIUM} is not installed: run scripts/system-deps.sh", pytrace=False)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:

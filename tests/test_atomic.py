@@ -420,8 +420,8 @@ def test_without_syncfs_every_file_and_folder_is_fsynced(
     assert snapshot(out) == dict(corpus_build.files)
 
 
-def test_syncfs_flushes_the_staging_file_system() -> None:
-    assert atomic._syncfs(Path("/tmp")) is True
+def test_syncfs_flushes_the_staging_file_system(tmp_path: Path) -> None:
+    assert atomic._syncfs(tmp_path) is True
 
 
 def test_the_previous_output_can_be_deleted_in_the_background(

@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -137,12 +138,44 @@ def test_a_new_program_version_invalidates_everything(
     assert cache.misses == ALL
 
 
-def test_the_program_digest_covers_the_package_files() -> None:
+@pytest.fixture
+def package_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of the package that ``program_digest`` hashes instead of the installed one."""
+    copy = tmp_path / "mlops_graph"
+    shutil.copytree(Path(cache_module.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache_module, "__file__", str(copy / "cache.py"))
     cache_module.program_digest.cache_clear()
-    before = cache_module.program_digest()
+    yield copy
+    cache_module.program_digest.cache_clear()
+
+
+def _fresh_digest() -> bytes:
+    cache_module.program_digest.cache_clear()
+    return cache_module.program_digest()
+
+
+def test_the_program_digest_covers_the_package_files(package_copy: Path) -> None:
+    before = _fresh_digest()
     assert len(before) == 32
-    cache_module.program_digest.cache_clear()
-    assert cache_module.program_digest() == before
+    assert _fresh_digest() == before
+    mentions = package_copy / "extract" / "mentions.py"
+    mentions.write_text(mentions.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    edited = _fresh_digest()
+    assert edited != before
+    (package_copy / "query" / "queries" / "extra.rq").write_text("SELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    added = _fresh_digest()
+    assert added not in (before, edited)
+    (package_copy / "extract" / "__pycache__").mkdir(exist_ok=True)
+    (package_copy / "extract" / "__pycache__" / "mentions.cpython-311.pyc").write_bytes(b"compiled")
+    assert _fresh_digest() == added
+
+
+def test_the_program_digest_covers_the_library_versions(package_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _fresh_digest()
+    real = cache_module.metadata.version
+    monkeypatch.setattr(cache_module.metadata, "version",
+                        lambda name: "0.0.1" if name == "pyoxigraph" else real(name))
+    assert _fresh_digest() != before
 
 
 def test_entries_a_build_did_not_use_are_pruned(notes: Path, tmp_path: Path) -> None:

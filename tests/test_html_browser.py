@@ -16,7 +16,6 @@ from mlops_graph.export.html import FOLD_THRESHOLD, render_html
 from tests.browser_support import (
     ANGLED_HTTPS_URL,
     BASE,
-    CHROMIUM,
     DATA_URL,
     HOSTILE_TITLE,
     JAVASCRIPT_URL,
@@ -26,9 +25,6 @@ from tests.browser_support import (
     sample_graph,
     synthetic_graph,
 )
-
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
 
 pytestmark = pytest.mark.browser
 

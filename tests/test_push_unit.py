@@ -397,11 +397,11 @@ def test_connection_refused() -> None:
 
 
 def test_timeout(server: Server) -> None:
-    server.store.delay = 2.0
+    server.store.delay = 30.0  # the server's threads are daemons: a sleeping one does not hold up its shutdown
     started = time.monotonic()
     with pytest.raises(PushError, match=r"no answer within 0.3 s"):
         push_graphs(sample("a"), server.endpoint, manifest_graph=MANIFEST, timeout=0.3)
-    assert time.monotonic() - started < 1.9
+    assert time.monotonic() - started < 15
 
 
 @pytest.mark.parametrize(
