@@ -21,7 +21,7 @@ ROOT = TESTS.parent
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden", action="store_true", default=False,
-        help="rewrite the expected.ttl of every golden case from the current output",
+        help="rewrite the expected.trig of every golden case from the current output",
     )
 
 

@@ -1,8 +1,9 @@
-"""Golden cases: each folder under tests/golden/ names its notes and holds the expected graph.
+"""Golden cases: each folder under tests/golden/ names its notes and holds the expected graphs.
 
-The graphs of a case's build (its notes' graphs and the sources graph: all but the concept scheme) are compared with
-``expected.ttl`` as graphs (``rdflib.compare.isomorphic``). ``pytest --update-golden`` rewrites the
-expected files from the current output, on purpose.
+Each named graph of a case's build (its notes' graphs and the sources graph: all but the concept
+scheme, which holds the whole vocabulary) is compared with the graph of the same name in
+``expected.trig``, as graphs (``rdflib.compare.isomorphic``), and the two hold the same graph names.
+``pytest --update-golden`` rewrites the expected files from the current output, on purpose.
 """
 
 from __future__ import annotations
@@ -32,32 +33,52 @@ def _case_notes(case: Path, into: Path) -> Path:
     return folder
 
 
-def _note_graphs(case: Path, tmp_path: Path) -> rdflib.Graph:
-    """The notes' graphs and the sources graph: everything but the concept scheme."""
+def _note_graphs(case: Path, tmp_path: Path) -> dict[str, rdflib.Graph]:
+    """The notes' graphs and the sources graph by name: everything but the concept scheme."""
     result = build(_case_notes(case, tmp_path), Settings(html=False))
+    return _graphs(result.files["graph.trig"])
+
+
+def _graphs(trig: bytes | str) -> dict[str, rdflib.Graph]:
     dataset = rdflib.Dataset()
-    dataset.parse(data=result.files["graph.trig"], format="trig")
-    graph = rdflib.Graph()
+    dataset.parse(data=trig, format="trig")
+    graphs: dict[str, rdflib.Graph] = {}
     for context in dataset.graphs():
-        if not str(context.identifier).endswith("/graph/concepts"):
+        name = str(context.identifier)
+        if len(context) and not name.endswith("/graph/concepts"):
+            graph = graphs[name] = rdflib.Graph()
             for triple in context:
                 graph.add(triple)
-    return graph
+    return graphs
+
+
+def _difference(name: str, actual: rdflib.Graph, expected: rdflib.Graph) -> list[str]:
+    _both, only_actual, only_expected = graph_diff(to_isomorphic(actual), to_isomorphic(expected))
+    lines = [f"in <{name}>:"]
+    lines += [f"+ {' '.join(t.n3() for t in triple)}" for triple in sorted(only_actual)][:20]
+    lines += [f"- {' '.join(t.n3() for t in triple)}" for triple in sorted(only_expected)][:20]
+    return lines
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_golden(name: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     case = GOLDEN / name
     actual = _note_graphs(case, tmp_path)
-    expected_file = case / "expected.ttl"
+    expected_file = case / "expected.trig"
     if request.config.getoption("--update-golden"):
-        data = actual.serialize(format="turtle")
-        expected_file.write_text(data, encoding="utf-8")
-    expected = rdflib.Graph().parse(expected_file, format="turtle")
-    if not isomorphic(actual, expected):
-        _both, only_actual, only_expected = graph_diff(to_isomorphic(actual), to_isomorphic(expected))
-        lines = [f"+ {' '.join(t.n3() for t in triple)}" for triple in sorted(only_actual)][:20]
-        lines += [f"- {' '.join(t.n3() for t in triple)}" for triple in sorted(only_expected)][:20]
+        dataset = rdflib.Dataset()
+        for graph_name, graph in actual.items():
+            target = dataset.graph(rdflib.URIRef(graph_name))
+            for triple in graph:
+                target.add(triple)
+        expected_file.write_text(dataset.serialize(format="trig"), encoding="utf-8")
+    expected = _graphs(expected_file.read_bytes())
+    lines = [f"graph only in the build: <{g}>" for g in sorted(set(actual) - set(expected))]
+    lines += [f"graph only in expected.trig: <{g}>" for g in sorted(set(expected) - set(actual))]
+    for graph_name in sorted(set(actual) & set(expected)):
+        if not isomorphic(actual[graph_name], expected[graph_name]):
+            lines += _difference(graph_name, actual[graph_name], expected[graph_name])
+    if lines:
         pytest.fail(f"golden case {name} differs (rerun with --update-golden if intended):\n" + "\n".join(lines))
 
 
