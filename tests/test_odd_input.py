@@ -126,3 +126,23 @@ def test_a_problem_never_puts_a_file_name_s_control_characters_on_the_terminal()
     assert str(Problem("ok\x1b[31mred.md", None, "broken")) == "ok\\x1b[31mred.md: broken"
     assert str(Problem("r\u202egnp.md", None, "broken")) == "r\\u202egnp.md: broken"
     assert str(Problem("notes/café.md", 1, "fine")) == "notes/café.md:1: fine"
+
+
+def test_front_matter_never_closed_before_a_rule_in_the_body_keeps_its_keys_and_the_text(tmp_path: Path) -> None:
+    result = _build(tmp_path, {"u.md": (
+        "---\ntitle: X\n\n# Heading\n\n[A](https://a.example/) said\n\n> quote A\n\n---\n\n> quote B\n"
+    )})
+    note = next(n for n in result.notes if n.path == "u.md")
+    assert note.title == "X"
+    assert [(q.text, q.line) for q in note.quotes] == [("quote A", 8), ("quote B", 12)]
+    assert note.quotes[0].source is not None and note.quotes[0].source.name == "A"
+    assert "u.md:3: front matter is not closed before this line, where the text begins; its keys are read, " \
+           "and the rest as body" in _messages(result)
+
+
+def test_broken_front_matter_with_a_blank_line_is_still_front_matter(tmp_path: Path) -> None:
+    result = _build(tmp_path, {"b.md": "---\ntitle: Y\n\ntags: [a, b\n---\n\n# Heading\n\nSome text.\n"})
+    note = next(n for n in result.notes if n.path == "b.md")
+    assert note.title == "Heading"
+    assert [p.text for p in note.passages] == ["Some text."]
+    assert any(m.startswith("b.md:4: front matter is not valid YAML") for m in _messages(result))

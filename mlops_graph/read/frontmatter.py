@@ -8,6 +8,7 @@ bomb costs nothing.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,25 +79,12 @@ def split_front_matter(text: str) -> FrontMatter:
     result.body_line = text.count("\n", 0, len(text) - len(body)) + 1
     first_line = text.count("\n", 0, text.index(fm)) + 1 if fm else 2
     try:
-        loader = _Loader(fm)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        # Where the broken construct began (an unclosed quote, say) is more useful than where the
-        # parser gave up, so the context mark wins when there is one.
-        mark = exc.context_mark or exc.problem_mark
-        line = first_line + mark.line if mark is not None else None
-        parts = [p.strip() for p in (exc.context, exc.problem) if p]
-        if exc.context_mark is not None and exc.problem_mark is not None:
-            parts[-1] += f" (line {first_line + exc.problem_mark.line})"
-        detail = ", ".join(parts) or "invalid YAML"
-        result.problems.append((line, f"front matter is not valid YAML: {detail}; keys ignored"))
-        return result
+        node, data = _parse(fm)
     except yaml.YAMLError as exc:
-        result.problems.append((first_line, f"front matter is not valid YAML ({exc}); keys ignored"))
+        unclosed = _unclosed(text, fm, first_line)
+        if unclosed is not None:
+            return unclosed
+        result.problems.append(_yaml_problem(exc, first_line))
         return result
     if data is None:
         return result
@@ -110,6 +98,64 @@ def split_front_matter(text: str) -> FrontMatter:
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
         result.problems.append((first_line, f"front matter is {kind}, not a mapping of keys to values; ignored"))
         return result
+    _keep(result, node, data, first_line)
+    return result
+
+
+def _parse(fm: str) -> tuple[yaml.Node | None, Any]:
+    loader = _Loader(fm)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(exc: yaml.YAMLError, first_line: int) -> tuple[int | None, str]:
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return first_line, f"front matter is not valid YAML ({exc}); keys ignored"
+    # Where the broken construct began (an unclosed quote, say) is more useful than where the
+    # parser gave up, so the context mark wins when there is one.
+    mark = exc.context_mark or exc.problem_mark
+    line = first_line + mark.line if mark is not None else None
+    parts = [p.strip() for p in (exc.context, exc.problem) if p]
+    if exc.context_mark is not None and exc.problem_mark is not None:
+        parts[-1] += f" (line {first_line + exc.problem_mark.line})"
+    detail = ", ".join(parts) or "invalid YAML"
+    return line, f"front matter is not valid YAML: {detail}; keys ignored"
+
+
+_YAML_KEY = re.compile(r"^[^\s#>\[`|-][^:\n]*:(?:\s|$)")
+"""A line that reads as a YAML ``key: value`` (or ``key:``)."""
+
+
+def _unclosed(text: str, fm: str, first_line: int) -> FrontMatter | None:
+    """Front matter that was never closed, whose ``---`` is a rule further down the body: its
+    ``key: value`` lines, up to a blank line followed only by lines that are not ``key: value``
+    (a heading, a paragraph, a quote), with everything from that blank line on read as body.
+    None when the text before the next ``---`` does not look like that."""
+    lines = fm.split("\n")  # the first is what follows the opening "---" on its line
+    first = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    blank = next((i for i in range(first + 1, len(lines)) if not lines[i].strip()), None)
+    if blank is None or any(_YAML_KEY.match(line) for line in lines[blank:]):
+        return None
+    head = "\n".join(lines[:blank])
+    try:
+        node, data = _parse(head)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        return None
+    body_start = text.index(fm) + len(head) + 1
+    result = FrontMatter(body=text[body_start:], body_line=first_line + blank)
+    result.problems.append((first_line + blank, "front matter is not closed before this line, where the text "
+                                                "begins; its keys are read, and the rest as body"))
+    _keep(result, node, data, first_line)
+    return result
+
+
+def _keep(result: FrontMatter, node: yaml.MappingNode, data: dict[Any, Any], first_line: int) -> None:
+    """The keys, their values and their lines, into ``result``."""
     for key_node, _value_node in node.value:
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
         if key is None:
@@ -129,7 +175,6 @@ def split_front_matter(text: str) -> FrontMatter:
                 value = replace_noncharacters(value)
             result.warnings.append((result.lines.get(name), NONCHARACTER_MESSAGE))
         result.values[name] = value
-    return result
 
 
 def is_scalar(value: object) -> bool:
