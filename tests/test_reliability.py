@@ -73,7 +73,7 @@ print(json.dumps({
 """
 
 
-def measure(notes: Path, needles: Iterable[str] = (), timeout: float = 60) -> dict[str, Any]:
+def measure(notes: Path, needles: Iterable[str] = (), timeout: float = 180) -> dict[str, Any]:
     """Build ``notes`` in a child process; its peak memory, time, notes, problems and found needles."""
     try:
         done = subprocess.run(
@@ -231,7 +231,7 @@ _NEEDLES = {
 def test_a_note_of_100k_lines_is_exported_in_bounded_memory(tmp_path: Path, shape: str) -> None:
     notes = tmp_path / shape
     write(notes / "long.md", _lines_note(shape))
-    report = measure(notes, _NEEDLES[shape], timeout=45)
+    report = measure(notes, _NEEDLES[shape], timeout=180)
     assert report["notes"] == ["long.md"]
     assert all(report["found"].values()), report["found"]
     assert report["peak_mb"] < BIG_NOTE_MEMORY_BOUND_MB, report
@@ -247,7 +247,7 @@ def test_a_note_just_under_the_size_limit_is_built_in_bounded_memory(tmp_path: P
     count = (DEFAULT_MAX_NOTE_BYTES - 1000) // (len(paragraph) + 16)
     write(notes / "prose.md", "# What is MLOps\n\n" + "".join(f"Part {i}. {paragraph}" for i in range(count)))
     assert (notes / "prose.md").stat().st_size <= DEFAULT_MAX_NOTE_BYTES
-    report = measure(notes, [f"Part {count - 1}. MLOps combines"], timeout=90)
+    report = measure(notes, [f"Part {count - 1}. MLOps combines"], timeout=300)
     assert report["notes"] == ["prose.md"] and all(report["found"].values())
     assert report["peak_mb"] < BIG_NOTE_MEMORY_BOUND_MB, report
 
@@ -259,7 +259,7 @@ def test_a_list_nested_300_levels_deep_keeps_every_item(tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     items = [f"{'  ' * depth}- level {depth} keeps deepitem{depth}" for depth in range(300)]
     write(notes / "nested.md", "# Nested\n\n" + "\n".join(items) + "\n")
-    report = measure(notes, [f"level {depth} keeps deepitem{depth}" for depth in range(300)], timeout=30)
+    report = measure(notes, [f"level {depth} keeps deepitem{depth}" for depth in range(300)], timeout=120)
     assert report["notes"] == ["nested.md"]
     missing = [needle for needle, found in report["found"].items() if not found]
     assert not missing, missing[:5]
@@ -273,7 +273,7 @@ def test_a_quote_nested_5000_levels_deep_keeps_its_text(tmp_path: Path) -> None:
     ))
     write(notes / "stair.md", "# Stairs\n\n" + "\n".join(">" * d + f" step {d}" for d in (1, 10, 100, 1000)) + "\n")
     needles = ["the deepest words of all", "step 1", "step 10", "step 100", "step 1000"]
-    report = measure(notes, needles, timeout=30)
+    report = measure(notes, needles, timeout=120)
     assert sorted(report["notes"]) == ["deep-quote.md", "stair.md"]
     assert report["quotes"]["deep-quote.md"] == ["the deepest words of all"]
     assert all(report["found"].values()), report["found"]
@@ -575,7 +575,7 @@ def test_yaml_alias_bombs_cost_nothing(tmp_path: Path, key: str) -> None:
         write(notes / f"{name}.md", "---\n" + "\n".join(lines) + f"\n{key}: {value}\n---\n\n"
               f"# The {name} bomb\n\nBODY-OF-{name.upper()} survives.\n")
     needles = [f"BODY-OF-{name.upper()} survives." for name in ("list", "mapping", "merge")]
-    report = measure(notes, needles, timeout=15)
+    report = measure(notes, needles, timeout=120)
     assert sorted(report["notes"]) == ["list.md", "mapping.md", "merge.md"]
     assert all(report["found"].values()), report["found"]
     assert report["peak_mb"] < MEMORY_BOUND_MB
@@ -591,7 +591,7 @@ def test_an_aliased_long_string_is_not_multiplied(tmp_path: Path) -> None:
     keys = "".join(f"k{i}: *s\n" for i in range(20_000))
     write(notes / "amplified.md", f"---\ns: &s {anchor}\n{keys}title: Amplified\n---\nAMPLIFIED-BODY\n")
     size = (notes / "amplified.md").stat().st_size
-    report = measure(notes, ["AMPLIFIED-BODY"], timeout=20)
+    report = measure(notes, ["AMPLIFIED-BODY"], timeout=120)
     assert report["notes"] == ["amplified.md"] and report["found"]["AMPLIFIED-BODY"]
     assert report["peak_mb"] < MEMORY_BOUND_MB
     assert report["sizes"]["graph.ttl"] < 20 * size, report["sizes"]
