@@ -7,10 +7,13 @@ import os
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
 from mlops_graph.config import Settings
+from mlops_graph.errors import DateError
 from mlops_graph.model import Problem
 from mlops_graph.pipeline import BuildResult, build
+from mlops_graph.read.dates import parse_date
 from mlops_graph.read.files import decode
 
 NO_HTML = Settings(html=False)
@@ -146,3 +149,23 @@ def test_broken_front_matter_with_a_blank_line_is_still_front_matter(tmp_path: P
     assert note.title == "Heading"
     assert [p.text for p in note.passages] == ["Some text."]
     assert any(m.startswith("b.md:4: front matter is not valid YAML") for m in _messages(result))
+
+
+@pytest.mark.parametrize(("written", "says"), [
+    ("31-02-2022", "is not a real date"),
+    ("30 February 2022", "is not a real date"),
+    ("Feb 30, 2022", "is not a real date"),
+    ("2022-02-30T10:00:00+02:00", "is not a real date"),
+    ("2022/01/01", "is not in a known format"),
+    ("99-01-01", "is not in a known format"),
+    ("Foo 30, 2022", "is not in a known format"),
+])
+def test_a_date_that_does_not_exist_is_told_apart_from_a_format_that_is_not_known(written: str, says: str) -> None:
+    with pytest.raises(DateError) as caught:
+        parse_date(written)
+    assert caught.value.message.startswith(f"date {written!r} {says} (expected DD-MM-YYYY")
+
+
+def test_an_iso_date_and_time_is_read_as_its_date() -> None:
+    assert str(parse_date("2022-03-14T10:00:00Z")) == "2022-03-14"
+    assert str(parse_date("2022-03-14 10:00+01:00")) == "2022-03-14"

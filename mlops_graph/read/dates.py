@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 
 from mlops_graph.config import DATE_FORMAT_NAMES, DATE_FORMATS
 from mlops_graph.errors import DateError
 
-_NUMERIC = re.compile(r"^(\d{1,4})([-/.])(\d{1,2})\2(\d{1,4})$")
+_ISO_DATETIME = re.compile(
+    r"^(\d{4}-\d{1,2}-\d{1,2})(?:[Tt]| )\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?(?:[Zz]|[+-]\d{1,2}(?::?\d{2})?))?$"
+)
+"""An ISO 8601 date and time, which is read as its date, as YAML datetimes are."""
+_MONTHS = "|".join(name for name in (*calendar.month_name[1:], *calendar.month_abbr[1:]))
+_PARTS = {"%Y": r"\d{4}", "%m": r"\d{1,2}", "%d": r"\d{1,2}", "%B": f"(?:{_MONTHS})", "%b": f"(?:{_MONTHS})"}
+
+
+def _shape(fmt: str) -> re.Pattern[str]:
+    """What text written in ``fmt`` looks like, whatever the day: ``%d-%m-%Y`` gives ``\\d{1,2}-…``."""
+    pattern = re.sub(r"%[YmdBb]|[^%]+", lambda m: _PARTS.get(m.group(), re.escape(m.group())), fmt)
+    return re.compile(f"^{pattern}$", re.IGNORECASE)
+
+
+_SHAPES = {order: tuple(map(_shape, formats)) for order, formats in DATE_FORMATS.items()}
+"""For each date order, the shapes of its formats: a date in one of them that does not parse names a
+day that does not exist."""
 
 
 def parse_date(value: object, date_order: str = "DMY") -> dt.date:
@@ -26,12 +43,15 @@ def parse_date(value: object, date_order: str = "DMY") -> dt.date:
         kind = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else repr(value)[:40]
         raise DateError(f"date {kind} is not a date (expected {DATE_FORMAT_NAMES[date_order]})")
     text = " ".join(value.split())
+    moment = _ISO_DATETIME.match(text)
+    if moment is not None:  # a datetime YAML could not make (its day does not exist), or one quoted
+        text = moment.group(1)
     for fmt in DATE_FORMATS[date_order]:
         try:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    if _NUMERIC.match(text) or re.match(r"^[A-Za-z]+ \d{1,2}, \d{4}$", text):
+    if any(shape.match(text) for shape in _SHAPES[date_order]):
         raise DateError(
             f"date {value[:80]!r} is not a real date (expected {DATE_FORMAT_NAMES[date_order]})"
         )
