@@ -169,3 +169,16 @@ def test_a_date_that_does_not_exist_is_told_apart_from_a_format_that_is_not_know
 def test_an_iso_date_and_time_is_read_as_its_date() -> None:
     assert str(parse_date("2022-03-14T10:00:00Z")) == "2022-03-14"
     assert str(parse_date("2022-03-14 10:00+01:00")) == "2022-03-14"
+
+
+def test_yaml_collections_are_named_for_what_they_are(tmp_path: Path) -> None:
+    result = _build(tmp_path, {
+        "o.md": "---\ntitle: O\ntags: !!omap [a: 1]\n---\n",
+        "s.md": "---\ntitle: S\ntags: !!set {a, b}\n---\n",
+        "b.md": "---\ntitle: B\nblob: !!binary aGVsbG8=\n---\n",
+    })
+    messages = _messages(result)
+    assert "o.md:3: tags has an item that is a list, not text; item ignored" in messages
+    assert "s.md:3: tags is a set, not a list; ignored" in messages
+    assert "b.md:3: front matter key(s) 'blob' hold lists, mappings or other values that are not text, a number " \
+           "or a date; not kept" in messages

@@ -194,7 +194,8 @@ class _NoteReader:
             names = ", ".join(repr(k) for k in structured[:10]) + (", …" if len(structured) > 10 else "")
             self.problem(
                 lines.get(structured[0]),
-                f"front matter key(s) {names} hold lists or mappings, not single values; not kept",
+                f"front matter key(s) {names} hold lists, mappings or other values that are not "
+                f"text, a number or a date; not kept",
             )
 
         quotes, passages, wikilinks, tags_inline, pairs, term = self.body(blocks, first_heading, title, lang)

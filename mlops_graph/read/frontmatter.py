@@ -183,10 +183,14 @@ def is_scalar(value: object) -> bool:
 
 def describe(value: object) -> str:
     """A short name for a YAML value's type, for messages (never the value itself)."""
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
+    if isinstance(value, set | frozenset):
+        return "a set"
+    if isinstance(value, bytes | bytearray):
+        return "binary data"
     if value is None:
         return "empty"
     if isinstance(value, bool):
@@ -195,4 +199,4 @@ def describe(value: object) -> str:
         return "a number"
     if isinstance(value, dt.date):
         return "a date"
-    return "text"
+    return "text" if isinstance(value, str) else f"a {type(value).__name__}"
