@@ -182,3 +182,20 @@ def test_yaml_collections_are_named_for_what_they_are(tmp_path: Path) -> None:
     assert "s.md:3: tags is a set, not a list; ignored" in messages
     assert "b.md:3: front matter key(s) 'blob' hold lists, mappings or other values that are not text, a number " \
            "or a date; not kept" in messages
+
+
+def test_utf16_without_a_byte_order_mark_is_read() -> None:
+    note = "# Título\n\nSome text, with a quote.\n"
+    for codec in ("utf-16-le", "utf-16-be"):
+        text, problems = decode(note.encode(codec), "w.md")
+        assert text == note
+        assert [str(p) for p in problems] == [
+            "w.md: is encoded as UTF-16 without a byte-order mark, not UTF-8; read as UTF-16"]
+
+
+def test_a_stray_nul_loses_only_itself_and_a_binary_file_is_still_skipped() -> None:
+    text, problems = decode(("# T\n\n" + "word " * 300 + "\x00 end\n").encode(), "n.md")
+    assert text == "# T\n\n" + "word " * 300 + "\ufffd end\n"
+    assert [str(p) for p in problems] == ["n.md:3: holds 1 NUL byte(s); read as U+FFFD"]
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
+    assert decode(png, "p.md") == (None, [Problem("p.md", None, "is a binary file, not a Markdown note; skipped")])

@@ -164,12 +164,38 @@ def _readable(name: str) -> str:
     return name
 
 
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
+    """Text in UTF-16 without a byte-order mark, told by its NUL bytes: in text that is mostly ASCII,
+    the high byte of almost every character (every second byte, odd or even) is NUL, and the other
+    bytes almost never are. None for anything else."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    even, odd = data[0::2], data[1::2]
+    for codec, high, low in (("UTF-16-LE", odd, even), ("UTF-16-BE", even, odd)):
+        if high.count(0) * 10 >= len(high) * 9 and low.count(0) == 0:
+            try:
+                text = data.decode(codec.lower())
+            except UnicodeDecodeError:
+                return None
+            return text, codec.replace("-LE", "").replace("-BE", "")
+    return None
+
+
 def decode(data: bytes, rel: str) -> tuple[str | None, list[Problem]]:
     """Decode a note's bytes: UTF-8 (a byte-order mark is dropped), else Windows-1252 with a warning.
     UTF-8 text with a few bytes that are not UTF-8 stays UTF-8, those bytes read as U+FFFD.
 
-    UTF-16 and UTF-32 text with a byte-order mark is read too, with a warning. Binary files (with
-    NUL bytes) give ``None``. Line endings become ``\\n``.
+    UTF-16 and UTF-32 text with a byte-order mark is read too, with a warning, and so is UTF-16 that
+    is mostly ASCII without one. A NUL byte or two in text read as U+FFFD; binary files (more NUL
+    bytes, or bytes that are not text) give ``None``. Line endings become ``\\n``.
     """
     for bom, codec, name in _WIDE_BOMS if b"\x00" in data else ():
         if data.startswith(bom):
@@ -182,9 +208,22 @@ def decode(data: bytes, rel: str) -> tuple[str | None, list[Problem]]:
             if "\r" in wide:
                 wide = wide.replace("\r\n", "\n").replace("\r", "\n")
             return wide, [Problem(rel, None, f"is encoded as {name}, not UTF-8; read as {name}", "warning")]
-    if b"\x00" in data:
-        return None, [Problem(rel, None, "is a binary file, not a Markdown note; skipped")]
     problems: list[Problem] = []
+    if b"\x00" in data:
+        bomless = _bomless_utf16(data)
+        if bomless is not None:
+            text, codec = bomless
+            if "\r" in text:
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+            return text, [Problem(rel, None, f"is encoded as {codec} without a byte-order mark, not UTF-8; read as "
+                                             f"{codec}", "warning")]
+        nuls = data.count(b"\x00")
+        if nuls * 1000 > len(data) or not _utf8(data.replace(b"\x00", b"")):
+            return None, [Problem(rel, None, "is a binary file, not a Markdown note; skipped")]
+        # A text note with a stray NUL or two (a bad copy, a bad editor): only those are lost.
+        problems.append(Problem(rel, data.count(b"\n", 0, data.index(b"\x00")) + 1,
+                                f"holds {nuls} NUL byte(s); read as U+FFFD", "warning"))
+        data = data.replace(b"\x00", "\ufffd".encode())
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
