@@ -18,7 +18,7 @@ EXPECTED = {
     "broken-yaml.md": (2, "front matter is not valid YAML"),
     "empty.md": (None, "is empty"),
     "front-matter-is-a-list.md": (1, "front matter is a list"),
-    "hostile-strings.md": (12, "not an http(s) URL"),
+    "hostile-strings.md": (10, "not an http(s) URL"),
     "image-named-like-a-note.md": (None, "binary file"),
     "latin1.md": (6, "not valid UTF-8"),
     "whitespace-only.md": (None, "is empty"),

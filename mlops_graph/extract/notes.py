@@ -234,6 +234,9 @@ class _NoteReader:
         tags: list[str] = []
         pairs: list[tuple[str, str]] = []
         pending = None
+        pending_line = 0
+        """The line of the paragraph that named ``pending``."""
+        warned: set[tuple[int, str]] = set()
         consumed: set[int] = set()
 
         def collect(part: Inline) -> None:
@@ -258,7 +261,7 @@ class _NoteReader:
             if block.kind == "paragraph" and len(block.parts) == 1:
                 attribution = lead_attribution(block.parts[0])
                 if attribution is not None:
-                    pending = attribution.source
+                    pending, pending_line = attribution.source, block.parts[0].line
                     continue
                 part = block.parts[0]
                 after_first_heading = first_heading is not None and index > 0 and blocks[index - 1] is first_heading
@@ -273,27 +276,29 @@ class _NoteReader:
                     continue
             if block.kind == "quote":
                 parts = list(block.parts)
-                source = None
+                source, source_line = None, block.line
                 if len(parts) > 1:
                     own = trailing_attribution(parts[-1])
                     if own is not None:
-                        source = own.source
+                        source, source_line = own.source, parts[-1].line
                         parts = parts[:-1]
                 if source is None and index + 1 < len(blocks):
                     following = blocks[index + 1]
                     if following.kind == "paragraph" and len(following.parts) == 1:
                         own = trailing_attribution(following.parts[0])
                         if own is not None:
-                            source = own.source
+                            source, source_line = own.source, following.parts[0].line
                             consumed.add(index + 1)
                 if source is None:
-                    source = pending
+                    source, source_line = pending, pending_line
                 if not parts:
                     continue
                 text, spans = _join(parts)
-                if source is not None and source.url and not is_web_url(source.url):
+                if (source is not None and source.url and not is_web_url(source.url)
+                        and (source_line, source.url) not in warned):
+                    warned.add((source_line, source.url))
                     self.problem(
-                        block.line,
+                        source_line,
                         f"source link {source.url[:80]!r} is not an http(s) URL; kept as text, not as a cited page",
                         "warning",
                     )
