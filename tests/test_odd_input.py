@@ -98,7 +98,7 @@ def test_a_note_that_starts_with_a_rule_is_read_whole(tmp_path: Path) -> None:
     assert note.title == "Starts with a rule"
     assert [q.text for q in note.quotes] == ["quote A"]
     assert [p.text for p in note.passages] == ["Some text.", "More text."]
-    assert "r.md:1: starts with '---', but what follows up to the next '---' is text, not front matter " \
+    assert "r.md:1: starts with '---', but what follows up to the next '---' is not front matter " \
            "(key: value lines); read as body" in _messages(result)
 
 
@@ -199,3 +199,88 @@ def test_a_stray_nul_loses_only_itself_and_a_binary_file_is_still_skipped() -> N
     assert [str(p) for p in problems] == ["n.md:3: holds 1 NUL byte(s); read as U+FFFD"]
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
     assert decode(png, "p.md") == (None, [Problem("p.md", None, "is a binary file, not a Markdown note; skipped")])
+
+
+def test_windows_1252_text_with_an_accidental_utf8_sequence_is_still_windows_1252() -> None:
+    for note in ("---\ntitle: Qualité\n---\n\n« La qualité\u00a0» est une propriété.\n", "„Gruß“ aus Köln\n"):
+        text, problems = decode(note.encode("cp1252"), "w.md")
+        assert text == note
+        assert [p.message for p in problems] == [problems[0].message]
+        assert problems[0].message.endswith("read as Windows-1252")
+
+
+def test_a_short_note_with_one_nul_is_read() -> None:
+    text, problems = decode(b"# What is MLOps?\n\nA short note.\x00\n", "s.md")
+    assert text == "# What is MLOps?\n\nA short note.\ufffd\n"
+    assert [str(p) for p in problems] == ["s.md:3: holds 1 NUL byte(s); read as U+FFFD"]
+
+
+def test_a_valid_file_name_wins_over_a_name_that_only_reads_like_it(tmp_path: Path) -> None:
+    result = _build(tmp_path, {
+        b"caf\xe9.md": "# Bad name\n\nSome text.\n",
+        "caf\ufffd.md": "# Good name\n\nSome text.\n",
+    })
+    kept = [n for n in result.notes if n.path == "caf\ufffd.md"]
+    assert [n.title for n in kept] == ["Good name"]
+    assert "Bad name" not in {n.title for n in result.notes}
+    assert [m for m in _messages(result) if m.startswith("caf")] == [
+        "caf\ufffd.md: a file whose path is not valid UTF-8 has this name once U+FFFD replaces its bad bytes; "
+        "that file is skipped"]
+
+
+def test_two_folders_whose_names_read_alike_lose_no_note_silently(tmp_path: Path) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "plain.md").write_text(PLAIN, encoding="utf-8")
+    for name in (b"caf\xe9", "caf\ufffd".encode()):
+        inner = os.path.join(os.fsencode(folder), name)
+        os.mkdir(inner)
+        with open(os.path.join(inner, b"note.md"), "wb") as handle:
+            handle.write(b"# In " + name + b"\n\nText.\n")
+    result = build(folder, NO_HTML)
+    assert [n.path for n in result.notes if n.path != "plain.md"] == ["caf\ufffd/note.md"]
+    assert [str(p) for p in result.problems] == [
+        "caf\ufffd/note.md: a file whose path is not valid UTF-8 has this name once U+FFFD replaces its bad bytes; "
+        "that file is skipped"]
+
+
+def test_closed_front_matter_with_a_broken_indented_line_is_not_taken_for_unclosed(tmp_path: Path) -> None:
+    result = _build(tmp_path, {"c.md": (
+        "---\ndescription: MLOps in short\n  for beginners\n\n  note: a draft\n---\n\n# What is MLOps?\n\nText.\n"
+    )})
+    note = next(n for n in result.notes if n.path == "c.md")
+    assert note.title == "What is MLOps?"
+    assert [m for m in _messages(result) if m.startswith("c.md")] == [
+        "c.md:5: front matter is not valid YAML: mapping values are not allowed in this context; keys ignored"]
+
+
+def test_markdown_between_two_rules_is_body(tmp_path: Path) -> None:
+    result = _build(tmp_path, {
+        "h.md": "---\n\n# What is MLOps?\n\n---\n\nMLOps is a practice.\n",
+        "q.md": "---\n> MLOps is a set of practices.\n>\n> — [Google](https://cloud.google.com/x)\n---\n\n# Q\n",
+    })
+    heading = next(n for n in result.notes if n.path == "h.md")
+    assert heading.title == "What is MLOps?"
+    assert [q.text for q in heading.quotes] == ["MLOps is a practice."]
+    quote = next(n for n in result.notes if n.path == "q.md")
+    assert [(q.text, q.source.name if q.source else None) for q in quote.quotes] == [
+        ("MLOps is a set of practices.", "Google")]
+    for name in ("h.md", "q.md"):
+        assert f"{name}:1: starts with '---', but what follows up to the next '---' is not front matter " \
+               "(key: value lines); read as body" in _messages(result)
+
+
+def test_keys_a_merge_key_brings_in_are_not_reported_as_repeated(tmp_path: Path) -> None:
+    result = _build(tmp_path, {"m.md": "---\nbase: &b\n  title: A\n  author: Z\n<<: *b\ntitle: B\n---\n"})
+    note = next(n for n in result.notes if n.path == "m.md")
+    assert (note.title, note.author) == ("B", "Z")
+    assert not [m for m in _messages(result) if "given again" in m]
+
+
+def test_dates_and_times_in_metadata_are_kept_as_written(tmp_path: Path) -> None:
+    result = _build(tmp_path, {"t.md": (
+        "---\ntitle: T\nreviewed: 2022-03-14T10:00:00Z\ndraft: True\ndate: 2022-03-14\n---\n"
+    )})
+    note = next(n for n in result.notes if n.path == "t.md")
+    assert str(note.date) == "2022-03-14"
+    assert dict(note.extra) == {"reviewed": "2022-03-14T10:00:00Z", "draft": "True"}

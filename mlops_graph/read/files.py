@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +11,12 @@ from mlops_graph.errors import NoteError
 from mlops_graph.model import Problem
 
 NOTE_SUFFIXES = (".md", ".markdown")
-#: A well-formed UTF-8 sequence of two to four bytes: a file that holds one is UTF-8 text (a
-#: Windows-1252 file almost never does), even if a few of its bytes are not.
-_MULTIBYTE_UTF8 = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+#: A note that is not valid UTF-8 is read as UTF-8 (its bad bytes as U+FFFD) when it holds at least
+#: this many well-formed non-ASCII characters per bad byte; otherwise it is Windows-1252 text, in
+#: which a well-formed UTF-8 sequence is a rare accident (``é\xa0»``, ``ß“``).
+_UTF8_EVIDENCE = 4
+#: The control characters that text does not hold (all but tab, line feed, form feed and carriage return).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 SKIPPED_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "__pycache__"})
 #: Byte-order marks of the wide Unicode encodings, longest first (UTF-32-LE starts like UTF-16-LE).
 _WIDE_BOMS = (
@@ -64,15 +66,20 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
     def is_excluded(real: Path) -> bool:
         return any(real == ex or ex in real.parents for ex in excluded)
 
+    undecodable: set[str] = set()
+    """Notes whose path is not valid UTF-8, by the name they are read as."""
+
     def add(rel: str, path: Path, real: str) -> None:
         shown = _readable(rel)
-        if shown != rel:
-            if shown in found:
-                problems.append(Problem(shown, None, "file name is not valid UTF-8, and reads as another file's "
-                                                     "once the bytes that are not are replaced; skipped"))
+        bad = shown != rel or _readable(str(path)) != str(path)
+        if shown in found:
+            if bad or shown not in undecodable:
+                problems.append(Problem(shown, None, _SAME_NAME))
                 return
-            problems.append(Problem(shown, None, "file name is not valid UTF-8; read with U+FFFD in place of "
-                                                 "the bytes that are not", "warning"))
+            undecodable.discard(shown)  # a name that is valid UTF-8 keeps it
+            problems.append(Problem(shown, None, _SAME_NAME))
+        if bad:
+            undecodable.add(shown)
         found[shown] = NoteFile(shown, path)
         real_files[shown] = real
 
@@ -151,7 +158,13 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
                     rel, None, f"is the same file as '{keep}' (through a symbolic link); read once, as '{keep}'",
                     "warning",
                 ))
+    problems += [Problem(rel, None, "file name is not valid UTF-8; read with U+FFFD in place of the bytes that "
+                                    "are not", "warning") for rel in sorted(undecodable & set(found))]
     return [found[k] for k in sorted(found)], problems
+
+
+_SAME_NAME = ("a file whose path is not valid UTF-8 has this name once U+FFFD replaces its bad bytes; that file "
+              "is skipped")
 
 
 def _readable(name: str) -> str:
@@ -162,14 +175,6 @@ def _readable(name: str) -> str:
     except UnicodeEncodeError:
         return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return name
-
-
-def _utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
@@ -218,7 +223,9 @@ def decode(data: bytes, rel: str) -> tuple[str | None, list[Problem]]:
             return text, [Problem(rel, None, f"is encoded as {codec} without a byte-order mark, not UTF-8; read as "
                                              f"{codec}", "warning")]
         nuls = data.count(b"\x00")
-        if nuls * 1000 > len(data) or not _utf8(data.replace(b"\x00", b"")):
+        rest = data.replace(b"\x00", b"")
+        controls = len(rest) - len(rest.translate(None, _CONTROL_BYTES))
+        if nuls > max(2, len(data) // 1000) or controls * 100 > len(rest):
             return None, [Problem(rel, None, "is a binary file, not a Markdown note; skipped")]
         # A text note with a stray NUL or two (a bad copy, a bad editor): only those are lost.
         problems.append(Problem(rel, data.count(b"\n", 0, data.index(b"\x00")) + 1,
@@ -231,9 +238,11 @@ def decode(data: bytes, rel: str) -> tuple[str | None, list[Problem]]:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         byte = f"byte 0x{data[exc.start]:02x}"
-        if _MULTIBYTE_UTF8.search(data):  # UTF-8 text with a few stray bytes: only those are lost
-            text = data.decode("utf-8", "replace")
-            bad = text.count("\ufffd") - data.count("\ufffd".encode())
+        replaced = data.decode("utf-8", "replace")
+        bad = replaced.count("\ufffd") - data.count("\ufffd".encode())
+        if sum(1 for c in replaced if c > "\x7f") - bad >= _UTF8_EVIDENCE * bad:
+            # UTF-8 text with a few stray bytes: only those are lost
+            text = replaced
             problems.append(Problem(rel, line, f"is not valid UTF-8 ({byte}{f' and {bad - 1} more' if bad > 1 else ''})"
                                                f"; read as UTF-8, with U+FFFD in place of what is not", "warning"))
         else:

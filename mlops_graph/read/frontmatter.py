@@ -25,26 +25,18 @@ except ImportError:  # pragma: no cover - PyYAML without libyaml
 
 
 class _Loader(_SafeLoader):
-    """PyYAML's safe loader, but a number or a yes/no word stays the text it is written as
-    (``007``, ``3.10``, ``1:30``, ``no`` are text in a note, not 7, 3.1, 90 and false), and a date
-    that does not exist (``2022-02-30``) or a value that cannot be made what its tag says
-    (``!!int abc``) stays its text: the reader then says what is wrong with it, with its line."""
+    """PyYAML's safe loader, but a number, a yes/no word or a date stays the text it is written as
+    (``007``, ``3.10``, ``1:30``, ``no``, ``2022-03-14T10:00:00Z`` are text in a note, not 7, 3.1,
+    90, false and a datetime), and so does a value that cannot be made what its tag says
+    (``!!int abc``): the reader reads dates itself, and says what is wrong with a value, with its line."""
 
 
 def _as_written(loader: _SafeLoader, node: yaml.Node) -> str:
     return str(loader.construct_scalar(node))  # type: ignore[arg-type]
 
 
-def _date_or_text(loader: _SafeLoader, node: yaml.Node) -> object:
-    try:
-        return loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
-    except (ValueError, OverflowError, AttributeError, TypeError):
-        return _as_written(loader, node)
-
-
-for _tag in ("int", "float", "bool"):
+for _tag in ("int", "float", "bool", "timestamp"):
     _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _as_written)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _date_or_text)
 
 _HANDLER = YAMLHandler()
 Scalar = str | int | float | bool | dt.date
@@ -79,34 +71,43 @@ def split_front_matter(text: str) -> FrontMatter:
     result.body_line = text.count("\n", 0, len(text) - len(body)) + 1
     first_line = text.count("\n", 0, text.index(fm)) + 1 if fm else 2
     try:
-        node, data = _parse(fm)
+        node, keys, data = _parse(fm)
     except yaml.YAMLError as exc:
         unclosed = _unclosed(text, fm, first_line)
         if unclosed is not None:
             return unclosed
+        if not _starts_like_yaml(fm):
+            return _all_body(result, text)
         result.problems.append(_yaml_problem(exc, first_line))
         return result
+    if isinstance(data, str) or (data is None and fm.strip()):
+        # Not front matter but Markdown between two rules ("---" is also a thematic break, and a
+        # heading reads as a YAML comment): all of it is body.
+        return _all_body(result, text)
     if data is None:
-        return result
-    if isinstance(data, str):
-        # Not front matter but Markdown between two rules ("---" is also a thematic break): all of it is body.
-        result.body, result.body_line = text, 1
-        result.warnings.append((1, "starts with '---', but what follows up to the next '---' is text, not "
-                                   "front matter (key: value lines); read as body"))
         return result
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
         result.problems.append((first_line, f"front matter is {kind}, not a mapping of keys to values; ignored"))
         return result
-    _keep(result, node, data, first_line)
+    _keep(result, keys, data, first_line)
     return result
 
 
-def _parse(fm: str) -> tuple[yaml.Node | None, Any]:
+def _all_body(result: FrontMatter, text: str) -> FrontMatter:
+    result.body, result.body_line = text, 1
+    result.warnings.append((1, "starts with '---', but what follows up to the next '---' is not front matter "
+                               "(key: value lines); read as body"))
+    return result
+
+
+def _parse(fm: str) -> tuple[yaml.Node | None, list[yaml.Node], Any]:
+    """The document's node, its own keys (before merge keys add others) and its value."""
     loader = _Loader(fm)
     try:
         node = loader.get_single_node()
-        return node, loader.construct_document(node) if node is not None else None
+        keys = [key for key, _value in node.value] if isinstance(node, yaml.MappingNode) else []
+        return node, keys, loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()
 
@@ -127,6 +128,14 @@ def _yaml_problem(exc: yaml.YAMLError, first_line: int) -> tuple[int | None, str
 
 _YAML_KEY = re.compile(r"^[^\s#>\[`|-][^:\n]*:(?:\s|$)")
 """A line that reads as a YAML ``key: value`` (or ``key:``)."""
+_MARKDOWN_BLOCK = re.compile(r"^(?:#{1,6}\s|>)|\]\(")
+"""A line that reads as Markdown: a heading, a quote, or one holding a link."""
+
+
+def _starts_like_yaml(fm: str) -> bool:
+    """Whether the first line that holds something is a key, a list item, a comment or a collection."""
+    line = next((line for line in fm.split("\n") if line.strip()), "")
+    return bool(_YAML_KEY.match(line)) or line.lstrip().startswith(("- ", "#", "{", "[", "? "))
 
 
 def _unclosed(text: str, fm: str, first_line: int) -> FrontMatter | None:
@@ -137,11 +146,13 @@ def _unclosed(text: str, fm: str, first_line: int) -> FrontMatter | None:
     lines = fm.split("\n")  # the first is what follows the opening "---" on its line
     first = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
     blank = next((i for i in range(first + 1, len(lines)) if not lines[i].strip()), None)
-    if blank is None or any(_YAML_KEY.match(line) for line in lines[blank:]):
+    rest = [line for line in lines[blank:] if line.strip()]
+    if (blank is None or any(_YAML_KEY.match(line) or line[:1].isspace() for line in rest)
+            or not any(_MARKDOWN_BLOCK.search(line) for line in rest)):
         return None
     head = "\n".join(lines[:blank])
     try:
-        node, data = _parse(head)
+        node, keys, data = _parse(head)
     except yaml.YAMLError:
         return None
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
@@ -150,13 +161,13 @@ def _unclosed(text: str, fm: str, first_line: int) -> FrontMatter | None:
     result = FrontMatter(body=text[body_start:], body_line=first_line + blank)
     result.problems.append((first_line + blank, "front matter is not closed before this line, where the text "
                                                 "begins; its keys are read, and the rest as body"))
-    _keep(result, node, data, first_line)
+    _keep(result, keys, data, first_line)
     return result
 
 
-def _keep(result: FrontMatter, node: yaml.MappingNode, data: dict[Any, Any], first_line: int) -> None:
+def _keep(result: FrontMatter, keys: list[yaml.Node], data: dict[Any, Any], first_line: int) -> None:
     """The keys, their values and their lines, into ``result``."""
-    for key_node, _value_node in node.value:
+    for key_node in keys:
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
         if key is None:
             continue
