@@ -514,3 +514,28 @@ def test_folded_graph_counts(corpus_build: BuildResult) -> None:
         assert (counts["definitions"], counts["notes"]) == _expected_fold(whole, node)
     pairs = [(u, v, d) for u, v, d in folded.edges(data=True)]
     assert pairs and all(d["relation"] == "folded definitions" and d["count"] >= 1 for _, _, d in pairs)
+
+
+def test_bidi_controls_are_shown_and_never_reorder_a_label_or_a_link() -> None:
+    url = "https://evil.example/\u202emoc.elgoog"
+    graph = nx.DiGraph()
+    graph.add_node(url, kind="page", label=url, details={"url": url, "source": "\u2067Evil\u2069"})
+    graph.add_node(f"{BASE}note/n", kind="note", label="\u202etxt.exe title", details={"title": "\u202etxt.exe"})
+    text = render_html(graph)
+    data = page_data(text)
+    by_iri = details_by_iri(data)
+    shown = "https://evil.example/\u27e8U+202E\u27e9moc.elgoog"
+    assert row(by_iri[url], "URL") == {"name": "URL", "text": shown, "href": url}
+    assert row(by_iri[url], "Source")["text"] == "\u27e8U+2067\u27e9Evil\u27e8U+2069\u27e9"
+    assert by_iri[f"{BASE}note/n"]["label"] == "\u27e8U+202E\u27e9txt.exe title"
+    assert {node["label"] for node in data["nodes"]} == {_short(shown), "\u27e8U+202E\u27e9txt.exe title"}
+    assert row(by_iri[url], "IRI")["text"] == shown
+    # Only the page's lookup key and the link's target keep the control, and neither is displayed.
+    shown_data = [data["nodes"], [{k: v for k, v in info.items() if k != "iri"} for info in data["details"]]]
+    for info in shown_data[1]:
+        info["rows"] = [{k: v for k, v in r.items() if k != "href"} for r in info["rows"]]
+    assert not re.search("[\u202a-\u202e\u2066-\u2069]", json.dumps(shown_data, ensure_ascii=False))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_MAX_CHARS else text[:LABEL_MAX_CHARS - 1].rstrip() + "…"

@@ -269,9 +269,23 @@ def _relation(attrs: Mapping[str, Any]) -> str:
 
 
 def _text(value: Any) -> str | None:
+    """A value as text for the page: bidi controls shown, never obeyed (see :func:`_shown`)."""
     if value is None:
         return None
-    return value if isinstance(value, str) else str(value)
+    return _shown(value if isinstance(value, str) else str(value))
+
+
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+"""Embeddings, overrides and isolates: they reorder the text around them when displayed."""
+
+
+def _shown(text: str) -> str:
+    """``text`` with each bidi control written as its code point (``⟨U+202E⟩``), so that a label, a
+    title or a link's text reads as stored: ``https://evil.example/\u202emoc.elgoog`` must not look
+    like ``…/google.com``."""
+    if _BIDI_CONTROLS.search(text) is None:
+        return text
+    return _BIDI_CONTROLS.sub(lambda m: f"\u27e8U+{ord(m.group()):04X}\u27e9", text)
 
 
 def _full_label(node_id: str, attrs: Mapping[str, Any]) -> str:
@@ -341,7 +355,7 @@ def _url_row(name: str, value: Any) -> Row | None:
     if not text:
         return None
     row: Row = {"name": name, "text": text}
-    href = safe_http_url(text)
+    href = safe_http_url(value if isinstance(value, str) else str(value))
     if href is not None:
         row["href"] = href
     return row
@@ -409,7 +423,7 @@ def _details(node_id: str, attrs: Mapping[str, Any]) -> Json:
         if kind == "concept" and int(folded.get("defining", 0)):
             summary += f"; defined by {_plural(int(folded.get('defining', 0)), 'definition')}"
         rows.insert(0, {"name": "Folded", "text": summary})
-    rows.append({"name": "IRI", "text": node_id})
+    rows.append({"name": "IRI", "text": _shown(node_id)})
     return {
         "iri": node_id,
         "label": label,
