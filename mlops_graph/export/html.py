@@ -30,7 +30,6 @@ import html
 import json
 import math
 import re
-import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -42,6 +41,14 @@ import networkx as nx
 import pyvis
 from pyvis.network import Network
 
+from mlops_graph.export.details import (
+    DETAIL_LIST_MAX,
+    LABEL_MAX_CHARS,
+    full_label,
+    node_details,
+    safe_http_url,
+    short_label,
+)
 from mlops_graph.export.layout import (
     LAYOUT_PIXELS,
     LAYOUT_SEED,
@@ -68,10 +75,6 @@ FOLD_THRESHOLD = 5000
 FOLDED_MAX_NODES = 5000
 #: Edges have arrow heads up to this many nodes (above, drawing them costs more than they show).
 ARROWS_MAX_NODES = 2000
-#: Canvas labels longer than this many characters are cut and end with "…".
-LABEL_MAX_CHARS = 28
-#: Lists in the details panel show at most this many items, then say how many more there are.
-DETAIL_LIST_MAX = 50
 
 #: The kind given to nodes whose ``kind`` attribute is missing or unknown.
 OTHER_KIND = "other"
@@ -100,13 +103,9 @@ KIND_STYLES: dict[str, KindStyle] = {
 _TEMPLATE_PACKAGE = "mlops_graph.export"
 _VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 _MARKER = re.compile(r"@@([A-Z_]+)@@")
-_URL_STRIP = "\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17" \
-    "\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f "
-_URL_UNSAFE = re.compile(r"[\x00-\x20\"'<>\\^`{|}\x7f]")
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _JSON_ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
 
-Row = dict[str, Any]
 Json = dict[str, Any]
 
 
@@ -162,7 +161,7 @@ def _render(graph: nx.DiGraph, title: str) -> str:
         options: dict[str, Any] = {"group": kind, "size": node_sizes[node_id]}
         if positions is not None:
             options["x"], options["y"] = positions[node_id]
-        net.add_node(i, label=_short_label(_full_label(node_id, attrs)) or "…", **options)
+        net.add_node(i, label=short_label(full_label(node_id, attrs)) or "…", **options)
     for i, (source, target, relation) in enumerate(edge_keys):
         extra: dict[str, Any] = {}
         weight = view.weights.get((source, target))
@@ -199,7 +198,8 @@ def _render(graph: nx.DiGraph, title: str) -> str:
         ],
         "nodes": nodes,
         "edges": edges,
-        "details": [_details(node_id, shown.nodes[node_id]) for node_id in node_ids],
+        "details": [node_details(node_id, shown.nodes[node_id], _kind(shown.nodes[node_id]))
+                    for node_id in node_ids],
         "options": _vis_options(len(nodes), physics=positions is None),
     }
     return _fill_template(title, _json_for_script(data))
@@ -266,171 +266,6 @@ def _kind(attrs: Mapping[str, Any]) -> str:
 def _relation(attrs: Mapping[str, Any]) -> str:
     relation = attrs.get("relation")
     return relation if isinstance(relation, str) else ""
-
-
-def _text(value: Any) -> str | None:
-    """A value as text for the page: bidi controls shown, never obeyed (see :func:`_shown`)."""
-    if value is None:
-        return None
-    return _shown(value if isinstance(value, str) else str(value))
-
-
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-"""Embeddings, overrides and isolates: they reorder the text around them when displayed."""
-
-
-def _shown(text: str) -> str:
-    """``text`` with each bidi control written as its code point (``⟨U+202E⟩``), so that a label, a
-    title or a link's text reads as stored: ``https://evil.example/\u202emoc.elgoog`` must not look
-    like ``…/google.com``."""
-    if _BIDI_CONTROLS.search(text) is None:
-        return text
-    return _BIDI_CONTROLS.sub(lambda m: f"\u27e8U+{ord(m.group()):04X}\u27e9", text)
-
-
-def _full_label(node_id: str, attrs: Mapping[str, Any]) -> str:
-    return _text(attrs.get("label")) or node_id
-
-
-def _short_label(text: str, limit: int = LABEL_MAX_CHARS) -> str:
-    """Collapse whitespace and cut ``text`` to ``limit`` characters, ending with "…" when cut."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    return flat[:limit - 1].rstrip() + "…"
-
-
-def safe_http_url(value: str) -> str | None:
-    """The URL to put in a link's ``href``, or None unless ``value`` is an absolute http(s) URL.
-
-    The string is first cleaned the way browsers clean an ``href`` (surrounding C0 controls and spaces
-    removed, tabs and line breaks dropped), so that ``" JavaScript:…"`` or ``"java\\nscript:…"`` are seen
-    for what they are. Characters that may not appear in a URL are percent-encoded.
-    """
-    cleaned = value.strip(_URL_STRIP).replace("\t", "").replace("\n", "").replace("\r", "")
-    try:
-        parts = urllib.parse.urlsplit(cleaned)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or not parts.hostname:
-        return None
-    if not cleaned[len(parts.scheme):].startswith("://"):
-        return None
-    if _URL_UNSAFE.search(cleaned) is None:
-        return cleaned
-    return _URL_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", cleaned)
-
-
-def _text_row(name: str, value: Any) -> Row | None:
-    text = _text(value)
-    return {"name": name, "text": text} if text else None
-
-
-def _items_row(name: str, values: Any) -> Row | None:
-    if not isinstance(values, list | tuple):
-        return None
-    items: list[str] = []
-    more = 0
-    for i, value in enumerate(values):
-        text = _text(value)
-        if text:
-            items.append(text)
-            if len(items) == DETAIL_LIST_MAX:
-                more = _count_texts(values[i + 1:])
-                break
-    if not items:
-        return None
-    return {"name": name, "items": items, "more": more}
-
-
-def _count_texts(values: list[Any] | tuple[Any, ...]) -> int:
-    """How many of ``values`` are not empty as text (a concept's list can be 100,000 long)."""
-    if set(map(type, values)) <= {str}:
-        return len(values) - values.count("")
-    return sum(1 for value in values if _text(value))
-
-
-def _url_row(name: str, value: Any) -> Row | None:
-    text = _text(value)
-    if not text:
-        return None
-    row: Row = {"name": name, "text": text}
-    href = safe_http_url(value if isinstance(value, str) else str(value))
-    if href is not None:
-        row["href"] = href
-    return row
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
-
-
-def _details(node_id: str, attrs: Mapping[str, Any]) -> Json:
-    kind = _kind(attrs)
-    raw = attrs.get("details")
-    details: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
-    label = _full_label(node_id, attrs)
-    rows: list[Row | None] = []
-    search: list[str] = []
-    if kind == "definition":
-        source = _text(details.get("source"))
-        rows += [
-            _text_row("Quote", details.get("text")),
-            _text_row("Defines", details.get("term")),
-            _text_row("Source", source if source else "the note's author"),
-            _text_row("Note", details.get("note")),
-            _text_row("Date", details.get("date") or "unknown"),
-            _url_row("Cited URL", details.get("url")),
-        ]
-    elif kind == "concept":
-        labels = details.get("labels")
-        if isinstance(labels, list | tuple):
-            search += [text for text in (_text(v) for v in labels) if text]
-        rows.append(_items_row("Labels", labels))
-        sources = details.get("sources")
-        if isinstance(sources, int):
-            rows.append(_text_row("Sources", _plural(sources, "distinct source")))
-        rows.append(_items_row("Definitions mentioning it", details.get("definitions")))
-    elif kind == "note":
-        rows += [
-            _text_row("Title", details.get("title")),
-            _text_row("File", details.get("file")),
-            _text_row("Date", details.get("date") or "unknown"),
-            _text_row("Type", details.get("notetype")),
-            _items_row("Tags", details.get("tags")),
-        ]
-        title = _text(details.get("title"))
-        if title:
-            search.append(title)
-    elif kind == "source":
-        count = details.get("definitions")
-        rows += [
-            _text_row("Name", details.get("name")),
-            _text_row("Host", details.get("host")),
-            _text_row("Definitions", _plural(count, "definition") if isinstance(count, int) else None),
-        ]
-    elif kind == "page":
-        rows += [_url_row("URL", details.get("url")), _text_row("Source", details.get("source"))]
-        url = _text(details.get("url"))
-        if url:
-            search.append(url)
-    folded = attrs.get("folded")
-    if isinstance(folded, Mapping):
-        summary = (f"{_plural(int(folded.get('definitions', 0)), 'definition')} in "
-                   f"{_plural(int(folded.get('notes', 0)), 'note')}")
-        if kind == "source":
-            summary += f", {_plural(int(folded.get('pages', 0)), 'cited page')}"
-        if kind == "concept" and int(folded.get("defining", 0)):
-            summary += f"; defined by {_plural(int(folded.get('defining', 0)), 'definition')}"
-        rows.insert(0, {"name": "Folded", "text": summary})
-    rows.append({"name": "IRI", "text": _shown(node_id)})
-    return {
-        "iri": node_id,
-        "label": label,
-        "kind": kind,
-        "rows": [row for row in rows if row is not None],
-        "search": [text for text in dict.fromkeys(search) if text and text != label],
-    }
 
 
 # ------------------------------------------------------------------------------------------ the page
