@@ -45,6 +45,8 @@ class FakeStore:
     requests: list[Recorded] = field(default_factory=list)
     fail: dict[tuple[str, str], tuple[int, bytes]] = field(default_factory=dict)  # (method, graph) -> reply
     delay: float = 0.0
+    released: threading.Event = field(default_factory=threading.Event)
+    """Set when the test ends: a request held by ``delay`` is let go at once."""
     nonces: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -93,7 +95,7 @@ def make_handler(store: FakeStore) -> type[BaseHTTPRequestHandler]:
             with store.lock:
                 store.requests.append(Recorded(self.command, self.path, graph, headers, body))
             if store.delay:
-                time.sleep(store.delay)
+                store.released.wait(store.delay)
             given = self.headers.get("Authorization", "")
             if store.auth == "digest" and not _digest_ok(store, self.command, given):
                 nonce = secrets.token_hex(8)
@@ -141,15 +143,22 @@ class Server:
     endpoint: str
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that gave up waiting (the timeout test) is no error of the fake store's, and the
+        traceback socketserver would print could land in another test's captured output."""
+
+
 @pytest.fixture
 def server() -> Iterator[Server]:
     store = FakeStore()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(store))
+    httpd = _QuietServer(("127.0.0.1", 0), make_handler(store))
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield Server(store, f"http://127.0.0.1:{httpd.server_address[1]}/store")
     finally:
+        store.released.set()
         httpd.shutdown()
         httpd.server_close()
         thread.join(5)
@@ -402,7 +411,7 @@ def test_connection_refused() -> None:
 
 
 def test_timeout(server: Server) -> None:
-    server.store.delay = 30.0  # the server's threads are daemons: a sleeping one does not hold up its shutdown
+    server.store.delay = 30.0  # let go when the test ends
     started = time.monotonic()
     with pytest.raises(PushError, match=r"no answer within 0.3 s"):
         push_graphs(sample("a"), server.endpoint, manifest_graph=MANIFEST, timeout=0.3)
