@@ -44,6 +44,7 @@ from pyvis.network import Network
 from mlops_graph.export.details import (
     DETAIL_LIST_MAX,
     LABEL_MAX_CHARS,
+    Json,
     full_label,
     node_details,
     safe_http_url,
@@ -106,7 +107,6 @@ _MARKER = re.compile(r"@@([A-Z_]+)@@")
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _JSON_ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
 
-Json = dict[str, Any]
 
 
 @dataclass(frozen=True)

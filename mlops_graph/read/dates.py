@@ -13,7 +13,7 @@ _ISO_DATETIME = re.compile(
     r"^(\d{4}-\d{1,2}-\d{1,2})(?:[Tt]| )\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?(?:[Zz]|[+-]\d{1,2}(?::?\d{2})?))?$"
 )
 """An ISO 8601 date and time, which is read as its date, as YAML datetimes are."""
-_MONTHS = "|".join(name for name in (*calendar.month_name[1:], *calendar.month_abbr[1:]))
+_MONTHS = "|".join((*calendar.month_name[1:], *calendar.month_abbr[1:]))
 _PARTS = {"%Y": r"\d{4}", "%m": r"\d{1,2}", "%d": r"\d{1,2}", "%B": f"(?:{_MONTHS})", "%b": f"(?:{_MONTHS})"}
 
 

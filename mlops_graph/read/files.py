@@ -73,11 +73,10 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
         shown = _readable(rel)
         bad = shown != rel or _readable(str(path)) != str(path)
         if shown in found:
+            problems.append(Problem(shown, None, _SAME_NAME))
             if bad or shown not in undecodable:
-                problems.append(Problem(shown, None, _SAME_NAME))
                 return
             undecodable.discard(shown)  # a name that is valid UTF-8 keeps it
-            problems.append(Problem(shown, None, _SAME_NAME))
         if bad:
             undecodable.add(shown)
         found[shown] = NoteFile(shown, path)
@@ -210,18 +209,14 @@ def decode(data: bytes, rel: str) -> tuple[str | None, list[Problem]]:
                 break
             if "\x00" in wide:
                 break
-            if "\r" in wide:
-                wide = wide.replace("\r\n", "\n").replace("\r", "\n")
-            return wide, [Problem(rel, None, f"is encoded as {name}, not UTF-8; read as {name}", "warning")]
+            return _lf(wide), [Problem(rel, None, f"is encoded as {name}, not UTF-8; read as {name}", "warning")]
     problems: list[Problem] = []
     if b"\x00" in data:
         bomless = _bomless_utf16(data)
         if bomless is not None:
             text, codec = bomless
-            if "\r" in text:
-                text = text.replace("\r\n", "\n").replace("\r", "\n")
-            return text, [Problem(rel, None, f"is encoded as {codec} without a byte-order mark, not UTF-8; read as "
-                                             f"{codec}", "warning")]
+            message = f"is encoded as {codec} without a byte-order mark, not UTF-8; read as {codec}"
+            return _lf(text), [Problem(rel, None, message, "warning")]
         nuls = data.count(b"\x00")
         rest = data.replace(b"\x00", b"")
         controls = len(rest) - len(rest.translate(None, _CONTROL_BYTES))
@@ -240,7 +235,7 @@ def decode(data: bytes, rel: str) -> tuple[str | None, list[Problem]]:
         byte = f"byte 0x{data[exc.start]:02x}"
         replaced = data.decode("utf-8", "replace")
         bad = replaced.count("\ufffd") - data.count("\ufffd".encode())
-        if sum(1 for c in replaced if c > "\x7f") - bad >= _UTF8_EVIDENCE * bad:
+        if len(replaced) - len(replaced.encode("ascii", "ignore")) - bad >= _UTF8_EVIDENCE * bad:
             # UTF-8 text with a few stray bytes: only those are lost
             text = replaced
             problems.append(Problem(rel, line, f"is not valid UTF-8 ({byte}{f' and {bad - 1} more' if bad > 1 else ''})"
@@ -253,6 +248,9 @@ def decode(data: bytes, rel: str) -> tuple[str | None, list[Problem]]:
                 text = data.decode("latin-1")
                 fallback = "Latin-1"
             problems.append(Problem(rel, line, f"is not valid UTF-8 ({byte}); read as {fallback}", "warning"))
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text, problems
+    return _lf(text), problems
+
+
+def _lf(text: str) -> str:
+    """Line endings as ``\\n``."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text

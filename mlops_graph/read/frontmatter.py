@@ -146,9 +146,10 @@ def _unclosed(text: str, fm: str, first_line: int) -> FrontMatter | None:
     lines = fm.split("\n")  # the first is what follows the opening "---" on its line
     first = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
     blank = next((i for i in range(first + 1, len(lines)) if not lines[i].strip()), None)
+    if blank is None:
+        return None
     rest = [line for line in lines[blank:] if line.strip()]
-    if (blank is None or any(_YAML_KEY.match(line) or line[:1].isspace() for line in rest)
-            or not any(_MARKDOWN_BLOCK.search(line) for line in rest)):
+    if any(_YAML_KEY.match(line) or line[:1].isspace() for line in rest) or not any(map(_MARKDOWN_BLOCK.search, rest)):
         return None
     head = "\n".join(lines[:blank])
     try:
