@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import getpass
+import io
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -17,10 +18,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 from mlops_graph import __version__
 from mlops_graph.config import DATE_ORDERS, QUERY_FORMATS, Settings, load_settings
-from mlops_graph.errors import MlopsGraphError
+from mlops_graph.errors import ConfigError, MlopsGraphError, OutputError, printable
 
 if TYPE_CHECKING:
     from mlops_graph.cache import BuildCache
+    from mlops_graph.store.push import PushReport
 
 T = TypeVar("T")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -38,6 +40,8 @@ def _progress(items: Iterable[T], total: int) -> Iterable[T]:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    if args.config and not Path(args.config).is_file():
+        raise ConfigError(f"{args.config}: no such configuration file")
     config = Path(args.config) if args.config else Path("pyproject.toml")
     settings = load_settings(config if config.is_file() else None)
     vocab = tuple(Path(v) for v in (args.vocabulary or ()))
@@ -49,13 +53,14 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from mlops_graph.export.atomic import write_output
+    from mlops_graph.export.atomic import check_writable, write_output
     from mlops_graph.pipeline import build
 
     settings = _settings(args)
     if args.no_html:
         settings = settings.with_overrides(html=False)
     notes_dir, out_dir = Path(args.notes_dir), Path(args.output)
+    check_writable(out_dir)
     cache = None if args.no_cache or not notes_dir.is_dir() else _open_cache(out_dir)
     try:
         result = build(notes_dir, settings, exclude=(out_dir,), progress=_progress, cache=cache)
@@ -66,16 +71,42 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(cache.warning, file=sys.stderr)
     for problem in result.problems:
         where = "" if problem.path == str(notes_dir) else f"{notes_dir.as_posix().rstrip('/')}/"
-        print(f"{where}{problem}", file=sys.stderr)
+        _err(f"{where}{problem}")
     if args.strict and result.problems:
         print(f"{len(result.problems)} problems; --strict: {out_dir} left unchanged", file=sys.stderr)
         return EXIT_PROBLEMS
     write_output(out_dir, result.files, background_cleanup=True)
-    if not args.quiet:
-        print(f"{out_dir.as_posix()}: {result.summary.line()}")
+    if not args.quiet and sys.stdout is not None:  # the output is written: a closed stdout loses only the summary
+        _out(f"{out_dir.as_posix()}: {result.summary.line()}\n")
         if args.verbose and cache is not None:
-            print(cache.summary())
+            _out(cache.summary() + "\n")
     return EXIT_OK
+
+
+def _out(text: str | bytes) -> None:
+    """Write ``text`` (or UTF-8 ``bytes``) to standard output and flush it; an output that is closed or
+    cannot take it is an error with a message. A character the output's encoding lacks is escaped."""
+    stream = sys.stdout
+    if stream is None:
+        raise OutputError("standard output is closed")
+    try:
+        buffer = getattr(stream, "buffer", None)  # none when stdout is redirected to a text stream
+        if isinstance(text, bytes) and buffer is not None:
+            stream.flush()
+            buffer.write(text)
+        else:
+            stream.write(text.decode("utf-8") if isinstance(text, bytes) else text)
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from exc
+
+
+def _err(text: str) -> None:
+    """A message on standard error, its non-printable characters escaped (a terminal never runs them)."""
+    if sys.stderr is not None:
+        print("\n".join(map(printable, text.split("\n"))), file=sys.stderr)
 
 
 def _open_cache(out_dir: Path) -> BuildCache | None:
@@ -94,9 +125,15 @@ def _password(user: str | None, endpoint: str) -> str | None:
         return None
     password = os.environ.get(PASSWORD_VARIABLE)
     if password is None:
-        if not sys.stdin.isatty():
+        from mlops_graph.store.http import check_endpoint
+
+        check_endpoint(endpoint, "endpoint")  # before the prompt shows it
+        if sys.stdin is None or not sys.stdin.isatty():
             raise MlopsGraphError(f"--user given: set {PASSWORD_VARIABLE} or run in a terminal to be asked")
-        password = getpass.getpass(f"password for {user} at {endpoint}: ")
+        try:
+            password = getpass.getpass(f"password for {printable(user)} at {printable(endpoint)}: ")
+        except EOFError:
+            raise MlopsGraphError("no password given") from None
     return password
 
 
@@ -118,7 +155,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     else:
         store = open_store(Path(args.graph), persist=not args.no_store)
         result = run_query(store, query, params, fmt="json" if args.format == "table" else args.format)
-    sys.stdout.write(format_result(result, args.format, width=args.width, base_iri=_settings(args).base_iri))
+    text = format_result(result, args.format, width=args.width, base_iri=_settings(args).base_iri)
+    _out(text if args.format == "table" else text.encode("utf-8"))  # the W3C result formats are UTF-8
     return EXIT_OK
 
 
@@ -134,7 +172,7 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
     for query in named_queries().values():
         params = " ".join(p.upper() for p in query.parameters)
-        print(f"{(query.name + ' ' + params).strip():<18} {query.description}")
+        _out(f"{(query.name + ' ' + params).strip():<18} {query.description}\n")
     return EXIT_OK
 
 
@@ -142,15 +180,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from mlops_graph.validate import validate_output
 
     violations = validate_output(Path(args.output))
-    for violation in violations:
-        print(violation)
-    print(f"{len(violations)} violation(s)" if violations else "conforms to ontology/shapes.ttl")
+    lines = [str(violation) for violation in violations]
+    lines.append(f"{len(violations)} violation(s)" if violations else "conforms to ontology/shapes.ttl")
+    _out("".join(line + "\n" for line in lines))
     return EXIT_PROBLEMS if violations else EXIT_OK
 
 
 def cmd_push(args: argparse.Namespace) -> int:
     from mlops_graph.store.graphs import graphs_for_push
-    from mlops_graph.store.push import PushError, push_graphs
+    from mlops_graph.store.push import PushError, PushInterrupted, push_graphs
 
     settings = _settings(args)
     password = _password(args.user, args.endpoint)
@@ -163,21 +201,32 @@ def cmd_push(args: argparse.Namespace) -> int:
         )
     except PushError as exc:
         # A push that stopped half-way leaves old and new graphs side by side: name the ones it changed.
-        print(f"mlops-graph: error: {exc}", file=sys.stderr)
-        done = exc.report
-        if not done.pushed and not done.deleted:
-            print("no graph was replaced or deleted", file=sys.stderr)
-        else:
-            print("changed before the failure (push again to finish):", file=sys.stderr)
-            for iri in done.pushed:
-                print(f"  replaced <{iri}>", file=sys.stderr)
-            for iri in done.deleted:
-                print(f"  deleted <{iri}>", file=sys.stderr)
+        _err(f"mlops-graph: error: {exc}")
+        _changed(exc.report, "the failure")
         return EXIT_PROBLEMS
+    except PushInterrupted as stop:
+        _err("mlops-graph: interrupted")
+        _changed(stop.report, "the interruption", under_way=True)
+        return EXIT_INTERRUPTED
     verb = "would push" if report.dry_run else "pushed"
-    print(f"{verb} {len(report.pushed)} graphs, {'would delete' if report.dry_run else 'deleted'} "
-          f"{len(report.deleted)} to {args.endpoint}")
+    _out(f"{verb} {len(report.pushed)} graphs, {'would delete' if report.dry_run else 'deleted'} "
+         f"{len(report.deleted)} to {printable(args.endpoint)}\n")
     return EXIT_OK
+
+
+def _changed(done: PushReport, when: str, *, under_way: bool = False) -> None:
+    """Name the graphs a push that stopped had replaced or deleted (and, with ``under_way``, the one
+    whose request was cut short)."""
+    if not done.pushed and not done.deleted:
+        _err("no graph was replaced or deleted")
+    else:
+        _err(f"changed before {when} (push again to finish):")
+        for iri in done.pushed:
+            _err(f"  replaced <{iri}>")
+        for iri in done.deleted:
+            _err(f"  deleted <{iri}>")
+    if under_way and done.failed is not None:
+        _err(f"  under way, may or may not have changed: <{done.failed}>")
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
@@ -185,7 +234,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
     destination = Path(args.output)
     write_ontology_docs(destination)
-    print(f"{destination.as_posix()}: ontology documentation written")
+    _out(f"{destination.as_posix()}: ontology documentation written\n")
     return EXIT_OK
 
 
@@ -194,6 +243,16 @@ def _add_settings_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--date-order", choices=DATE_ORDERS, help="how to read 03-04-2022 (default DMY)")
     parser.add_argument("--vocabulary", action="append", metavar="FILE", help="an extra SKOS vocabulary (Turtle)")
     parser.add_argument("--config", metavar="PYPROJECT", help="pyproject.toml with [tool.mlops-graph]")
+
+
+def _width(text: str) -> int:
+    try:
+        width = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if width < 2:
+        raise argparse.ArgumentTypeError(f"must be 2 or more, not {width}")
+    return width
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -221,7 +280,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="bind a parameter by name")
     p.add_argument("--graph", default="output/graph.trig", help="graph file (default output/graph.trig)")
     p.add_argument("--format", choices=QUERY_FORMATS, default="table")
-    p.add_argument("--width", type=int, default=60, help="cell width of the table format")
+    p.add_argument("--width", type=_width, default=60, help="cell width of the table format (2 or more)")
     p.add_argument("--no-store", action="store_true", help="load into memory; keep no store on disk")
     p.add_argument("--endpoint", help="query a SPARQL endpoint instead of the embedded store")
     p.add_argument("--user", help=f"user name at --endpoint; the password comes from ${PASSWORD_VARIABLE}")
@@ -255,6 +314,8 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):  # a title the terminal's encoding lacks is escaped, not fatal
+        sys.stdout.reconfigure(errors="backslashreplace")
     # The cyclic garbage collector is off while a build runs, writing included (``pipeline.build``
     # explains why): a collection between the build and the writing of its output would scan every
     # object of the build for nothing. Once the command returns, its objects are gone.
@@ -265,10 +326,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except MlopsGraphError as exc:
-        print(f"mlops-graph: error: {exc}", file=sys.stderr)
+        _err(f"mlops-graph: error: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("mlops-graph: interrupted", file=sys.stderr)
+        _err("mlops-graph: interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK

@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def printable(text: str) -> str:
+    """``text`` with each character that is not printable (a line break, a terminal escape, a bidi
+    override) written as its escape, so that nothing in a message can split or colour it."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 class MlopsGraphError(ValueError):
     """Base class: something about the input, the settings or a store is wrong."""
 

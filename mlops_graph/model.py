@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from mlops_graph.errors import printable
+
 Severity = Literal["error", "warning"]
 
 
@@ -19,15 +21,9 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        path = self.path if self.path.isprintable() else _printable(self.path)
+        path = self.path if self.path.isprintable() else printable(self.path)
         where = f"{path}:{self.line}" if self.line is not None else path
         return f"{where}: {self.message}"
-
-
-def _printable(text: str) -> str:
-    """``text`` with each character that is not printable (a line break, a terminal escape, a bidi
-    override) written as its escape, so that a file name never splits or colours a message."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 @dataclass(frozen=True, slots=True)

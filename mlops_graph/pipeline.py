@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 import pyoxigraph as ox
 
 from mlops_graph.cache import BuildCache, CacheError, digest, program_digest
-from mlops_graph.config import Settings
+from mlops_graph.config import REPORT_FILE, Settings
 from mlops_graph.errors import NoteError
 from mlops_graph.export import rdf
 from mlops_graph.export.atomic import Piece, Span
@@ -509,7 +509,7 @@ def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_co
         problems.append(Problem(str(notes_dir), None, "has no Markdown notes (*.md)", "warning"))
         summary.problems = len(problems)
     line = summary.line()
-    pending["report.md"] = Background(lambda: _report(mappings, index, line), parallel, nice=SHORTER_TASKS_NICE)
+    pending[REPORT_FILE] = Background(lambda: _report(mappings, index, line), parallel, nice=SHORTER_TASKS_NICE)
     files = OutputFiles(rdf.header(pfx), bodies, note_files, store, pending)
     return BuildResult(files, notes, mappings, index, problems, summary)
 

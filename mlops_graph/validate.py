@@ -78,5 +78,8 @@ def validate_output(out_dir: Path) -> list[Violation]:
     graph_file = out_dir / "graph.ttl"
     if not graph_file.is_file():
         raise StoreError(f"{graph_file}: no such file (run 'mlops-graph build' first)")
-    data = rdflib.Graph().parse(graph_file, format="turtle")
+    try:
+        data = rdflib.Graph().parse(graph_file, format="turtle")
+    except (SyntaxError, ValueError, OSError) as exc:  # rdflib's BadSyntax is a SyntaxError
+        raise StoreError(f"{graph_file}: cannot be read as Turtle: {' '.join(str(exc).split())}") from exc
     return validate_graph(data)

@@ -17,8 +17,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+import mlops_graph.store.push as push_module
 from mlops_graph.errors import StoreError
-from mlops_graph.store.push import CONTAINS_GRAPH, PushError, PushReport, manifest_ntriples, push_graphs
+from mlops_graph.store.push import (
+    CONTAINS_GRAPH,
+    PushError,
+    PushInterrupted,
+    PushReport,
+    manifest_ntriples,
+    push_graphs,
+)
 
 PASSWORD = "pw-Secret:'\"%&+ 42"
 USER = "loader"
@@ -454,3 +462,19 @@ def test_manifest_ntriples_is_sorted_and_deduplicated() -> None:
     assert text == (
         f"<{MANIFEST}> <{CONTAINS_GRAPH}> <https://ex.org/a> .\n<{MANIFEST}> <{CONTAINS_GRAPH}> <https://ex.org/b> .\n"
     )
+
+
+def test_an_interrupt_half_way_reports_what_made_it(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_put = push_module._Client.put
+
+    def put(client: object, graph: str, content: bytes) -> None:
+        if graph == BASE + "c":
+            raise KeyboardInterrupt
+        real_put(client, graph, content)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(push_module._Client, "put", put)
+    with pytest.raises(PushInterrupted) as caught:
+        push_graphs(sample("a", "b", "c", "d"), server.endpoint, manifest_graph=MANIFEST)
+    assert isinstance(caught.value, KeyboardInterrupt)
+    assert caught.value.report == PushReport((BASE + "a", BASE + "b"), (), BASE + "c", False)
+    assert sorted(server.store.graphs) == sorted([MANIFEST, BASE + "a", BASE + "b"])

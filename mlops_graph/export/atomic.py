@@ -91,7 +91,8 @@ def _safe_relative(name: str) -> Path:
     return rel
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` is this one or still running (or cannot be signalled)."""
     if pid == os.getpid():
         return True
     try:
@@ -101,6 +102,42 @@ def _alive(pid: int) -> bool:
     except OSError:
         return True
     return True
+
+
+def remove_tree(path: Path) -> None:
+    """Delete the folder ``path`` and everything in it; folders made read-only are made writable
+    first (as their owner may), so an old output someone protected does not stay behind."""
+    shutil.rmtree(path, ignore_errors=True)
+    if os.path.lexists(path):
+        _make_writable(str(path))
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _make_writable(folder: str) -> None:
+    try:
+        mode = os.lstat(folder).st_mode
+        if not stat.S_ISDIR(mode):
+            return
+        os.chmod(folder, mode | stat.S_IRWXU)
+        with os.scandir(folder) as entries:
+            inner = [entry.path for entry in entries if entry.is_dir(follow_symlinks=False)]
+    except OSError:
+        return
+    for path in inner:
+        _make_writable(path)
+
+
+def check_writable(out_dir: Path) -> None:
+    """Raise :class:`OutputError` at once when the output folder could not be made, so that a build
+    does not run for nothing: the nearest folder that exists on its way must be writable."""
+    out_dir = out_dir.absolute()
+    parent = out_dir.parent
+    while not os.path.lexists(parent) and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(f"{out_dir}: cannot create the output folder: {parent} is not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{out_dir}: cannot create the output folder: {parent} is not writable")
 
 
 def _clean_leftovers(parent: Path, out_dir: Path) -> None:
@@ -115,7 +152,7 @@ def _clean_leftovers(parent: Path, out_dir: Path) -> None:
         return
     for name in names:
         match = _LEFTOVER.match(name)
-        if match is None or _alive(int(match.group("pid"))):
+        if match is None or process_alive(int(match.group("pid"))):
             continue
         leftover = parent / name
         if leftover.is_symlink() or not leftover.is_dir():
@@ -125,7 +162,7 @@ def _clean_leftovers(parent: Path, out_dir: Path) -> None:
             if old.is_dir() and not out_dir.exists() and not out_dir.is_symlink():
                 with contextlib.suppress(OSError):
                     os.rename(old, out_dir)
-        shutil.rmtree(leftover, ignore_errors=True)
+        remove_tree(leftover)
 
 
 def _check_replaceable(out_dir: Path, files: Mapping[str, bytes]) -> None:
@@ -401,12 +438,13 @@ def _discard(path: Path, parent: Path, background: bool) -> None:
         try:
             holder = Path(tempfile.mkdtemp(prefix=f"{DISCARDED_PREFIX}{os.getpid()}-", dir=parent))
             os.rename(path, holder / "old")
-            subprocess.run(["sh", "-c", 'rm -rf -- "$1" </dev/null >/dev/null 2>&1 &', "sh", str(holder)],
+            script = 'rm -rf -- "$1" || { chmod -R u+rwx -- "$1"; rm -rf -- "$1"; }'
+            subprocess.run(["sh", "-c", f"({script}) </dev/null >/dev/null 2>&1 &", "sh", str(holder)],
                            check=False, start_new_session=True)
             return
         except OSError:
             pass
-    shutil.rmtree(path, ignore_errors=True)
+    remove_tree(path)
 
 
 def write_output(out_dir: Path, files: Mapping[str, bytes], *, background_cleanup: bool = False) -> None:

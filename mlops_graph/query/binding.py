@@ -75,8 +75,9 @@ def bound_text(query: NamedQuery, params: Mapping[str, str] | None, concepts_of:
         raise QueryError(f"a parameter value cannot be made an RDF literal: {exc}") from exc
     for name, variable in query.resolved:
         names.append(variable)
+        found = concepts_of(values[name])  # a store's own error (an MlopsGraphError) goes up as it is
         try:
-            choices.append([ox.NamedNode(iri) for iri in concepts_of(values[name])])
+            choices.append([ox.NamedNode(iri) for iri in found])
         except ValueError as exc:
             raise QueryError(f"looking up the label {values[name]!r} gave a value that is not an IRI: {exc}") from exc
     return bind_values(query.text, names, [list(row) for row in product(*choices)])

@@ -78,6 +78,8 @@ def resolve_query(spec: str) -> NamedQuery:
             return _parse(path.stem, path.read_text(encoding="utf-8"))
         except OSError as exc:
             raise QueryError(f"{spec}: cannot read query file: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise QueryError(f"{spec}: the query file is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     if any(word in spec.upper() for word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")):
         return _parse("inline", spec)
     raise QueryError(f"unknown query {spec!r}; named queries: {', '.join(queries)}")

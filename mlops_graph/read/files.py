@@ -7,6 +7,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlops_graph.config import OUTPUT_MARKERS
 from mlops_graph.errors import NoteError
 from mlops_graph.model import Problem
 
@@ -91,7 +92,12 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
+            if real_dir == real_root:  # nothing to build from: the previous output must stay
+                raise NoteError(f"cannot list the notes folder: {exc.strerror or exc}", root) from exc
             problems.append(Problem(display(directory), None, f"cannot list folder: {exc.strerror or exc}"))
+            return
+        if real_dir != real_root and {entry.name for entry in entries} >= OUTPUT_MARKERS:
+            warn(directory, "looks like the output of a build (it holds graph.trig and report.md); not read")
             return
         for entry in entries:
             name = entry.name

@@ -50,10 +50,16 @@ def check_endpoint(url: str, what: str) -> urllib.parse.SplitResult:
     """The parts of ``url``; :class:`StoreError` when it holds a user name or password or is not
     an ``http(s)://`` URL with a host. ``what`` names the URL in the message (``"store"``, ``"endpoint"``).
     """
-    parts = urllib.parse.urlsplit(url)
-    if parts.username is not None or parts.password is not None:
-        raise StoreError(f"the {what} URL must not contain a user name or password; give them separately")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        if parts.username is not None or parts.password is not None:
+            raise StoreError(f"the {what} URL must not contain a user name or password; give them separately")
+        host, _port = parts.hostname, parts.port
+    except ValueError as exc:  # not shown: the URL may hold a password
+        if isinstance(exc, StoreError):
+            raise
+        raise StoreError(f"the {what} URL is not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not host:
         raise StoreError(f"the {what} URL {url!r} is not an http:// or https:// URL")
     return parts
 

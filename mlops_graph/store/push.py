@@ -37,7 +37,7 @@ from typing import Literal
 from mlops_graph.errors import StoreError
 from mlops_graph.store.http import Auth, RequestFailed, check_endpoint, check_scheme
 
-__all__ = ["CONTAINS_GRAPH", "PushError", "PushReport", "manifest_ntriples", "push_graphs"]
+__all__ = ["CONTAINS_GRAPH", "PushError", "PushInterrupted", "PushReport", "manifest_ntriples", "push_graphs"]
 
 CONTAINS_GRAPH = "https://w3id.org/mlops-graph/ns#containsGraph"
 """The predicate linking the manifest graph's IRI to each graph a push wrote."""
@@ -81,6 +81,16 @@ class PushError(StoreError):
 
     def __init__(self, message: str, report: PushReport) -> None:
         super().__init__(message)
+        self.report = report
+
+
+class PushInterrupted(KeyboardInterrupt):
+    """A push stopped by an interrupt (Ctrl-C) after it began to change the store. ``report`` tells
+    what had been done by then; its ``failed`` is the graph whose request was under way, which the
+    store may or may not have applied."""
+
+    def __init__(self, report: PushReport) -> None:
+        super().__init__()
         self.report = report
 
 
@@ -152,34 +162,41 @@ def push_graphs(
             say(f"would DELETE <{iri}>")
         return PushReport(tuple(new), tuple(stale), None, True)
 
-    if not set(graphs) <= set(old):
-        say(f"PUT manifest <{manifest_graph}> (old and new graphs)")
+    under_way = manifest_graph
+    try:
+        if not set(graphs) <= set(old):
+            say(f"PUT manifest <{manifest_graph}> (old and new graphs)")
+            try:
+                client.put(manifest_graph, manifest_ntriples(manifest_graph, [*old, *new]))
+            except _RequestFailed as exc:
+                raise fail(manifest_graph, f"PUT manifest <{manifest_graph}>", exc.reason) from exc.cause
+
+        for iri in new:
+            under_way = iri
+            say(f"PUT <{iri}>")
+            try:
+                client.put(iri, graphs[iri])
+            except _RequestFailed as exc:
+                raise fail(iri, f"PUT graph <{iri}>", exc.reason) from exc.cause
+            pushed.append(iri)
+
+        for iri in stale:
+            under_way = iri
+            say(f"DELETE <{iri}>")
+            try:
+                client.delete(iri)
+            except _RequestFailed as exc:
+                raise fail(iri, f"DELETE graph <{iri}>", exc.reason) from exc.cause
+            deleted.append(iri)
+
+        under_way = manifest_graph
+        say(f"PUT manifest <{manifest_graph}>")
         try:
-            client.put(manifest_graph, manifest_ntriples(manifest_graph, [*old, *new]))
+            client.put(manifest_graph, manifest_ntriples(manifest_graph, new))
         except _RequestFailed as exc:
             raise fail(manifest_graph, f"PUT manifest <{manifest_graph}>", exc.reason) from exc.cause
-
-    for iri in new:
-        say(f"PUT <{iri}>")
-        try:
-            client.put(iri, graphs[iri])
-        except _RequestFailed as exc:
-            raise fail(iri, f"PUT graph <{iri}>", exc.reason) from exc.cause
-        pushed.append(iri)
-
-    for iri in stale:
-        say(f"DELETE <{iri}>")
-        try:
-            client.delete(iri)
-        except _RequestFailed as exc:
-            raise fail(iri, f"DELETE graph <{iri}>", exc.reason) from exc.cause
-        deleted.append(iri)
-
-    say(f"PUT manifest <{manifest_graph}>")
-    try:
-        client.put(manifest_graph, manifest_ntriples(manifest_graph, new))
-    except _RequestFailed as exc:
-        raise fail(manifest_graph, f"PUT manifest <{manifest_graph}>", exc.reason) from exc.cause
+    except KeyboardInterrupt as stop:
+        raise PushInterrupted(PushReport(tuple(pushed), tuple(deleted), under_way, False)) from stop
     return PushReport(tuple(pushed), tuple(deleted), None, False)
 
 

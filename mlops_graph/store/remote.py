@@ -105,13 +105,15 @@ def run_select(
     for fmt_name, fmt in _FORMATS.items():
         try:
             solutions = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+            if not isinstance(solutions, ox.QuerySolutions):
+                raise QueryError(f"{endpoint}: the answer to query {name!r} is not a table of solutions")
+            data = solutions.serialize(format=fmt)  # the rows are read here
         except (SyntaxError, ValueError) as exc:
+            if isinstance(exc, QueryError):
+                raise
             raise QueryError(
                 f"{endpoint}: the answer to query {name!r} is not SPARQL JSON results: {exc}"
             ) from exc
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise QueryError(f"{endpoint}: the answer to query {name!r} is not a table of solutions")
-        data = solutions.serialize(format=fmt)
         assert data is not None
         raw[fmt_name] = data
     return Result.from_raw(raw)
