@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -15,13 +16,20 @@ import pyoxigraph as ox
 
 from mlops_graph.config import QUERY_FORMATS
 from mlops_graph.errors import QueryError, StoreError
+from mlops_graph.export.atomic import process_alive
 from mlops_graph.graph.namespaces import prefixes
 from mlops_graph.query.binding import LABEL_KEYS, bind_values, bound_text, concepts_by_label
 from mlops_graph.query.named import NamedQuery
 
 STORE_DIR = "store"
+#: The graph file a store is kept on disk for: a build's.
+KEPT_GRAPH_FILE = "graph.trig"
 _DIGEST_FILE = "source.sha256"
 _LABELS_FILE = "labels.json"
+_KEPT_ENTRIES = frozenset({"db", _DIGEST_FILE, _LABELS_FILE})
+_LOADING = f".{STORE_DIR}-loading-"
+_RETIRED = f".{STORE_DIR}-retired-"
+_LEFTOVER = re.compile(rf"^(?:{re.escape(_LOADING)}|{re.escape(_RETIRED)})(?P<pid>\d+)$")
 
 
 def _digest(path: Path) -> str:
@@ -89,53 +97,121 @@ def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
     labels is kept beside it, so that a concept parameter is looked up without scanning every
     label. The store is loaded into a fresh folder, compacted (a bulk load leaves each index in
     many files whose key ranges overlap, and a query's every lookup would search them all) and
-    renamed into place, so a half-loaded store is never used.
+    renamed into place, so a half-loaded store is never used; a kept store that cannot be opened is
+    loaded again. Any other graph file, or one beside a ``store/`` folder this module did not make,
+    is loaded into memory, and that folder is left alone.
     """
     if not graph_file.is_file():
         raise StoreError(f"{graph_file}: no such graph file (run 'mlops-graph build' first)")
     fmt = ox.RdfFormat.TRIG if graph_file.suffix == ".trig" else ox.RdfFormat.TURTLE
-    if not persist:
-        store = ox.Store()
-        _load(store, graph_file, fmt)
-        return store
     folder = graph_file.parent / STORE_DIR
-    stamp = folder / _DIGEST_FILE
-    digest = _stamp_digest(stamp, graph_file)
+    if not persist or graph_file.name != KEPT_GRAPH_FILE or not _kept_or_absent(folder):
+        return _in_memory(graph_file, fmt)
+    digest = _stamp_digest(folder / _DIGEST_FILE, graph_file)
     key = (str(folder.resolve()), digest)
     if key in _OPEN:
         return _OPEN[key][0]
-    if not (stamp.is_file() and stamp.read_text().split("\n")[0] == digest):
-        staging = graph_file.parent / f".{STORE_DIR}-loading-{os.getpid()}"
-        shutil.rmtree(staging, ignore_errors=True)
+    _clean_leftovers(graph_file.parent)
+    for again in (False, True):
+        if (again or not _current(folder, digest)) and not _put_in_place(graph_file, fmt, folder, digest, again):
+            break
         try:
-            staging.mkdir(parents=True)
-            writer = ox.Store(str(staging / "db"))
-            _load(writer, graph_file, fmt)
-            writer.flush()
-            writer.optimize()
-            labels = _label_table(writer)
-            del writer
-            (staging / _LABELS_FILE).write_text(json.dumps(labels, ensure_ascii=False), encoding="utf-8")
-            (staging / _DIGEST_FILE).write_text(f"{digest}\n{_identity(graph_file)}\n")
-            shutil.rmtree(folder, ignore_errors=True)
-            os.rename(staging, folder)
-        except OSError:
-            shutil.rmtree(staging, ignore_errors=True)
-            store = ox.Store()
-            _load(store, graph_file, fmt)
-            return store
-    try:
-        store = ox.Store.read_only(str(folder / "db"))
-    except OSError:
-        store = ox.Store()
-        _load(store, graph_file, fmt)
+            store = ox.Store.read_only(str(folder / "db"))
+        except (OSError, RuntimeError):  # missing or damaged files: load it again, once
+            continue
+        _OPEN.clear()
+        _OPEN[key] = (store, _read_labels(folder))
         return store
-    table = None
-    with contextlib.suppress(OSError, ValueError):  # without it (an older store) a query looks labels up
-        table = json.loads((folder / _LABELS_FILE).read_text(encoding="utf-8"))
-    _OPEN.clear()
-    _OPEN[key] = (store, table)
+    return _in_memory(graph_file, fmt)
+
+
+def _in_memory(graph_file: Path, fmt: ox.RdfFormat) -> ox.Store:
+    store = ox.Store()
+    _load(store, graph_file, fmt)
     return store
+
+
+def _kept_or_absent(folder: Path) -> bool:
+    """Whether ``folder`` does not exist or is a store kept by :func:`open_store` (which may replace it)."""
+    if folder.is_symlink():
+        return False
+    if not folder.exists():
+        return True
+    try:
+        names = set(os.listdir(folder))
+    except OSError:
+        return False
+    return _DIGEST_FILE in names and names <= _KEPT_ENTRIES
+
+
+def _current(folder: Path, digest: str) -> bool:
+    try:
+        return (folder / _DIGEST_FILE).read_text().split("\n")[0] == digest
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _put_in_place(graph_file: Path, fmt: ox.RdfFormat, folder: Path, digest: str, replace_current: bool) -> bool:
+    """Load ``graph_file`` into a fresh folder and rename it to ``folder``; False when it cannot be
+    kept on disk. When another query has put the same graph in place meanwhile, that store is kept
+    (unless ``replace_current``: it could not be opened)."""
+    parent = graph_file.parent
+    staging = parent / f"{_LOADING}{os.getpid()}"
+    retired = parent / f"{_RETIRED}{os.getpid()}"
+    try:
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        writer = ox.Store(str(staging / "db"))
+        _load(writer, graph_file, fmt)
+        writer.flush()
+        writer.optimize()
+        labels = _label_table(writer)
+        del writer
+        (staging / _LABELS_FILE).write_text(json.dumps(labels, ensure_ascii=False), encoding="utf-8")
+        (staging / _DIGEST_FILE).write_text(f"{digest}\n{_identity(graph_file)}\n")
+        if not replace_current and _current(folder, digest):
+            return True
+        if not _kept_or_absent(folder):
+            return False
+        with contextlib.suppress(FileNotFoundError):  # another query may have moved it already
+            os.rename(folder, retired)
+        try:
+            os.rename(staging, folder)
+        except OSError:  # another query put its copy in place first
+            return _current(folder, digest)
+        return True
+    except OSError:
+        return False
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def _clean_leftovers(parent: Path) -> None:
+    """Remove the folders that queries whose process is gone were loading or replacing."""
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        match = _LEFTOVER.match(name)
+        if match is not None and not process_alive(int(match.group("pid"))):
+            leftover = parent / name
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _read_labels(folder: Path) -> dict[str, list[str]] | None:
+    """The label table kept with the store; None (a query looks labels up) when there is none or it
+    is not a table of label → IRIs."""
+    try:
+        table = json.loads((folder / _LABELS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(table, dict) or not all(
+            isinstance(iris, list) and all(isinstance(iri, str) for iri in iris) for iris in table.values()):
+        return None
+    return table
 
 
 def _load(store: ox.Store, path: Path, fmt: ox.RdfFormat) -> None:
@@ -248,6 +324,8 @@ def run_query(store: ox.Store, query: NamedQuery, params: dict[str, str] | None 
             found = store.query(text, prefixes=names, use_default_graph_as_union=True)
         except SyntaxError as exc:
             raise QueryError(f"query {query.name!r} is not valid SPARQL: {exc}") from exc
+        except (OSError, RuntimeError) as exc:
+            raise QueryError(f"query {query.name!r} failed: {exc}") from exc
         if not isinstance(found, ox.QuerySolutions):
             raise QueryError(f"query {query.name!r} is not a SELECT query")
         return found
@@ -259,7 +337,10 @@ def run_query(store: ox.Store, query: NamedQuery, params: dict[str, str] | None 
         found = solutions(text)
         if not columns:
             columns.append(tuple(v.value for v in found.variables))
-        data = found.serialize(format=RESULT_FORMATS[name])
+        try:  # the query is evaluated as its solutions are written
+            data = found.serialize(format=RESULT_FORMATS[name])
+        except (OSError, RuntimeError) as exc:  # a SERVICE it calls, or the store's files
+            raise QueryError(f"query {query.name!r} failed: {exc}") from exc
         assert data is not None
         return data
 
