@@ -99,6 +99,15 @@ def lead_attribution(part: Inline) -> Attribution | None:
     return None
 
 
+def link_alone(part: Inline) -> Attribution | None:
+    """A paragraph that is one link and nothing else (``<url>``, ``[X](url)``), as the source of the
+    quote right after it."""
+    form = _single_link_form(part)
+    if form is None or form[0].strip() != _LINK:
+        return None
+    return _source_from_link(form[1])
+
+
 def trailing_attribution(part: Inline) -> Attribution | None:
     """An attribution that closes a quote: ``— [X](url)``, ``Source: [X](url)``, ``— Chip Huyen``."""
     text = " ".join(part.text.split())

@@ -9,13 +9,13 @@ import unicodedata
 import pyoxigraph as ox
 
 from mlops_graph.errors import DateError
-from mlops_graph.extract.attribution import lead_attribution, trailing_attribution
+from mlops_graph.extract.attribution import lead_attribution, link_alone, trailing_attribution
 from mlops_graph.extract.terms import alias_pairs, term_from_heading
 from mlops_graph.extract.urls import host_of, is_web_url
 from mlops_graph.model import Note, Passage, Problem, Quote, ReadResult, SourceRef, WikiLink
 from mlops_graph.read.dates import parse_date
 from mlops_graph.read.frontmatter import describe, is_scalar, split_front_matter
-from mlops_graph.read.markdown import Block, Inline, parse_blocks
+from mlops_graph.read.markdown import Block, Inline, parse_blocks, split_last_line
 from mlops_graph.read.noncharacters import MESSAGE as NONCHARACTER_MESSAGE
 from mlops_graph.read.noncharacters import has_noncharacter, lines_with_noncharacters, replace_noncharacters
 
@@ -260,6 +260,8 @@ class _NoteReader:
                 continue
             if block.kind == "paragraph" and len(block.parts) == 1:
                 attribution = lead_attribution(block.parts[0])
+                if attribution is None and index + 1 < len(blocks) and blocks[index + 1].kind == "quote":
+                    attribution = link_alone(block.parts[0])
                 if attribution is not None:
                     pending, pending_line = attribution.source, block.parts[0].line
                     continue
@@ -282,6 +284,12 @@ class _NoteReader:
                     if own is not None:
                         source, source_line = own.source, parts[-1].line
                         parts = parts[:-1]
+                if source is None and parts:
+                    split = split_last_line(parts[-1])  # "> Quote." then "> — [X](url)" in one paragraph
+                    own = trailing_attribution(split[1]) if split is not None else None
+                    if split is not None and own is not None:
+                        source, source_line = own.source, split[1].line
+                        parts[-1] = split[0]
                 if source is None and index + 1 < len(blocks):
                     following = blocks[index + 1]
                     if following.kind == "paragraph" and len(following.parts) == 1:

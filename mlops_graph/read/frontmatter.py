@@ -133,9 +133,10 @@ _MARKDOWN_BLOCK = re.compile(r"^(?:#{1,6}\s|>)|\]\(")
 
 
 def _starts_like_yaml(fm: str) -> bool:
-    """Whether the first line that holds something is a key, a list item, a comment or a collection."""
-    line = next((line for line in fm.split("\n") if line.strip()), "")
-    return bool(_YAML_KEY.match(line)) or line.lstrip().startswith(("- ", "#", "{", "[", "? "))
+    """Whether the first line that holds something besides a comment (or a Markdown heading, which
+    reads as one) is a key, a list item or a collection."""
+    line = next((line for line in fm.split("\n") if line.strip() and not line.lstrip().startswith("#")), "")
+    return bool(_YAML_KEY.match(line)) or line.lstrip().startswith(("- ", "{", "[", "? "))
 
 
 def _unclosed(text: str, fm: str, first_line: int) -> FrontMatter | None:

@@ -39,6 +39,8 @@ class Inline:
     line: int
     links: tuple[LinkSpan, ...] = ()
     code_spans: tuple[tuple[int, int], ...] = ()
+    breaks: tuple[int, ...] = ()
+    """Offsets of the line breaks within the text (each is one character: a space, or ``\\n`` for a hard break)."""
 
 
 @dataclass(slots=True)
@@ -50,7 +52,7 @@ class Block:
 
 
 class _InlineBuilder:
-    __slots__ = ("chunks", "code", "length", "line", "links", "open_links")
+    __slots__ = ("breaks", "chunks", "code", "length", "line", "links", "open_links")
 
     def __init__(self, line: int) -> None:
         self.line = line
@@ -59,13 +61,14 @@ class _InlineBuilder:
         self.links: list[LinkSpan] = []
         self.code: list[tuple[int, int]] = []
         self.open_links: list[tuple[int, str, str]] = []
+        self.breaks: list[int] = []
 
     def add(self, text: str) -> None:
         self.chunks.append(text)
         self.length += len(text)
 
     def build(self) -> Inline:
-        return Inline("".join(self.chunks), self.line, tuple(self.links), tuple(self.code))
+        return Inline("".join(self.chunks), self.line, tuple(self.links), tuple(self.code), tuple(self.breaks))
 
 
 def _link_kind(link_type: Any) -> str:
@@ -131,6 +134,7 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                 if inline is None:
                     inline = _InlineBuilder(line_of(span["start"]))
                 text = " " if event == "SoftBreak" else "\n"
+                inline.breaks.append(inline.length)
                 inline.chunks.append(text)
                 inline.length += 1
             continue
@@ -204,6 +208,26 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
     if inline is not None:
         _close(inline, current)
     return blocks
+
+
+def split_last_line(part: Inline) -> tuple[Inline, Inline] | None:
+    """``part`` without its last line, and that line on its own (at the line it is on); None when
+    ``part`` is one line, or a link or a code span runs across the last break."""
+    if not part.breaks:
+        return None
+    cut = part.breaks[-1]
+    if any(start <= cut < end for start, end in part.code_spans) or any(
+            link.start <= cut < link.end for link in part.links):
+        return None
+    shift = cut + 1
+    head = Inline(part.text[:cut], part.line,
+                  tuple(link for link in part.links if link.end <= cut),
+                  tuple(span for span in part.code_spans if span[1] <= cut), part.breaks[:-1])
+    tail = Inline(part.text[shift:], part.line + len(part.breaks),
+                  tuple(LinkSpan(link.text, link.url, link.start - shift, link.end - shift, link.kind)
+                        for link in part.links if link.start >= shift),
+                  tuple((start - shift, end - shift) for start, end in part.code_spans if start >= shift))
+    return head, tail
 
 
 def _close(inline: _InlineBuilder, block: Block | None) -> None:

@@ -1,0 +1,69 @@
+"""Ways of naming a quote's source that people write, and the front matter shapes around them."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlops_graph.extract.notes import read_note
+from mlops_graph.model import Quote
+
+
+def _quotes(text: str) -> list[Quote]:
+    note = read_note("x.md", text).note
+    assert note is not None
+    return [q for q in note.quotes if not q.is_summary]
+
+
+@pytest.mark.parametrize("attribution", [
+    "> — [Inside](https://inside.example/x)",
+    "> Source: [Inside](https://inside.example/x)",
+    "> -- [Inside](https://inside.example/x)",
+])
+def test_an_attribution_on_the_last_line_of_the_quote_names_its_source(attribution: str) -> None:
+    (quote,) = _quotes(f"# What is Foo\n\n> Foo is a thing that does stuff.\n{attribution}\n")
+    assert quote.text == "Foo is a thing that does stuff."
+    assert quote.source is not None
+    assert (quote.source.name, quote.source.url) == ("Inside", "https://inside.example/x")
+
+
+def test_a_plain_name_on_the_last_line_of_the_quote_names_its_source() -> None:
+    (quote,) = _quotes("# What is Foo\n\n> Foo is a thing,\n> and more.\n> — Chip Huyen\n")
+    assert quote.text == "Foo is a thing, and more."
+    assert quote.source is not None and quote.source.name == "Chip Huyen"
+
+
+def test_a_last_line_that_is_not_an_attribution_stays_in_the_quote() -> None:
+    (quote,) = _quotes("# What is Foo\n\n> Foo is a thing\n> — said with a dash, and [a link](https://l.example/) too.\n")
+    assert quote.source is None
+    assert quote.text == "Foo is a thing — said with a dash, and a link too."
+
+
+@pytest.mark.parametrize(("line", "name", "url"), [
+    ("<https://bare.example/page>", "bare.example", "https://bare.example/page"),
+    ("[Named](https://named.example/y)", "Named", "https://named.example/y"),
+])
+def test_a_link_alone_right_before_a_quote_is_its_source(line: str, name: str, url: str) -> None:
+    (quote,) = _quotes(f"# What is Foo\n\n{line}\n\n> Foo is another thing.\n")
+    assert quote.source is not None
+    assert (quote.source.name, quote.source.url) == (name, url)
+
+
+def test_a_link_alone_that_no_quote_follows_stays_a_passage() -> None:
+    note = read_note("x.md", "# Notes on Foo\n\n<https://bare.example/page>\n\nMore text.\n").note
+    assert note is not None
+    assert [p.text for p in note.passages] == ["https://bare.example/page", "More text."]
+
+
+def test_a_heading_and_a_quote_between_two_rules_are_body() -> None:
+    result = read_note("x.md", "---\n## What is Bar\n> Bar is a thing.\n---\nbody text\n")
+    assert result.note is not None
+    assert result.note.title == "What is Bar"
+    assert [(q.term, q.text) for q in result.note.quotes] == [("Bar", "Bar is a thing.")]
+    assert [str(p) for p in result.problems] == [
+        "x.md:1: starts with '---', but what follows up to the next '---' is not front matter "
+        "(key: value lines); read as body"]
+
+
+def test_broken_yaml_after_a_comment_is_still_reported_as_yaml() -> None:
+    result = read_note("x.md", "---\n# my keys\ntitle: a: b\n---\n\n# T\n")
+    assert any("front matter is not valid YAML" in str(p) for p in result.problems)
