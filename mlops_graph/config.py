@@ -34,10 +34,12 @@ QUERY_FORMATS: Final = ("table", "csv", "tsv", "json")
 #: RDF files a build writes, relative to the output folder.
 GRAPH_FILES: Final = ("graph.ttl", "graph.trig")
 
-#: The build's report, in the output folder (its only Markdown file).
+#: The build's report, in the output folder (its only Markdown file), and its first line.
 REPORT_FILE: Final = "report.md"
+REPORT_HEADING: Final = "# mlops-graph report"
 
-#: A folder that holds all of these is a build's output: it is never read as notes.
+#: A folder that holds all of these, its report starting with ``REPORT_HEADING``, is a build's
+#: output: it is never read as notes.
 OUTPUT_MARKERS: Final = frozenset({"graph.trig", REPORT_FILE})
 
 DEFAULT_BASE_IRI: Final = "https://example.org/mlops-graph/"

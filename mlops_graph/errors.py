@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
+
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Characters that change the direction of the text after them."""
 
 
 def printable(text: str) -> str:
-    """``text`` with each character that is not printable (a line break, a terminal escape, a bidi
-    override) written as its escape, so that nothing in a message can split or colour it."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    """``text`` with each control character (a line break, a terminal escape), line or paragraph
+    separator and bidi control written as its escape, so that nothing in a message can split,
+    colour or reorder it. Other characters, spaces of any script included, stay as they are."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c.encode("unicode_escape").decode("ascii")
+        if c in _BIDI or unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs") else c
+        for c in text
+    )
 
 
 class MlopsGraphError(ValueError):

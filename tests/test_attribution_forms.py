@@ -64,6 +64,45 @@ def test_a_heading_and_a_quote_between_two_rules_are_body() -> None:
         "(key: value lines); read as body"]
 
 
-def test_broken_yaml_after_a_comment_is_still_reported_as_yaml() -> None:
-    result = read_note("x.md", "---\n# my keys\ntitle: a: b\n---\n\n# T\n")
+@pytest.mark.parametrize("keys", ["title: a: b\n", "  title: Foo\n  tags: [a, b\n"])
+def test_broken_yaml_after_a_comment_is_still_reported_as_yaml(keys: str) -> None:
+    result = read_note("x.md", f"---\n# my keys\n{keys}---\n\n# Real Title\n")
+    assert result.note is not None and result.note.title == "Real Title"
     assert any("front matter is not valid YAML" in str(p) for p in result.problems)
+    assert result.note.passages == ()
+
+
+def test_the_attribution_on_the_last_line_is_reported_at_its_own_line() -> None:
+    text = "# What is Foo\n\n> Foo uses `a\n> b` here\n> — [X](ftp://x.example/)\n"
+    result = read_note("x.md", text)
+    assert result.note is not None
+    (quote,) = [q for q in result.note.quotes if not q.is_summary]
+    assert quote.source is not None and quote.source.name == "X"
+    assert [str(p) for p in result.problems] == [
+        "x.md:5: source link 'ftp://x.example/' is not an http(s) URL; kept as text, not as a cited page"]
+
+
+def test_a_quote_of_only_an_image_keeps_its_last_line() -> None:
+    (quote,) = _quotes("# What is Foo\n\n> ![](d.png)\n> — Chip Huyen\n")
+    assert quote.text.strip() == "— Chip Huyen"
+
+
+@pytest.mark.parametrize("line", [
+    "![Architecture of the Foo serving stack](https://img.example/arch.png)",
+    "[Feature store](feature-store.md)",
+])
+def test_an_image_or_a_link_to_a_file_before_a_quote_stays_a_passage(line: str) -> None:
+    note = read_note("x.md", f"# What is Foo\n\nFoo is a summary.\n\n{line}\n\n> Foo is another thing.\n").note
+    assert note is not None
+    (quote,) = [q for q in note.quotes if not q.is_summary]
+    assert quote.source is None
+    assert len(note.passages) == 1 and note.passages[0].line == 5
+
+
+def test_a_link_alone_before_a_quote_with_its_own_source_stays_a_passage() -> None:
+    note = read_note("x.md", "# What is Foo\n\n[Next chapter](https://book.example/ch4)\n\n"
+                             "> Foo is another thing.\n> — Chip Huyen\n").note
+    assert note is not None
+    (quote,) = [q for q in note.quotes if not q.is_summary]
+    assert quote.source is not None and quote.source.name == "Chip Huyen"
+    assert [(p.text, p.line) for p in note.passages] == [("Next chapter", 3)]

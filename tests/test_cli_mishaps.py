@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -73,6 +74,25 @@ def test_a_notes_folder_that_cannot_be_listed_stops_the_build_and_keeps_the_outp
     assert (out / "graph.trig").read_bytes() == before
 
 
+def test_a_notes_folder_with_files_named_like_an_output_is_read(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    (notes / "rdf-lab").mkdir(parents=True)
+    (notes / "rdf-lab" / "graph.trig").write_text("<https://example.org/a> { }\n")
+    (notes / "rdf-lab" / "report.md").write_text("# Lab report\n\nNotes from the lab.\n")
+    (notes / "rdf-lab" / "trig.md").write_text("# What is TriG\n\nA format for named graphs.\n")
+    code, out, err = run("build", str(notes), "-o", str(tmp_path / "out"), "--no-html")
+    assert code == 0, err
+    assert ": 2 notes," in out
+    assert "output of a build" not in err
+
+
+def test_messages_keep_spaces_of_any_script_and_escape_what_could_disguise_them() -> None:
+    from mlops_graph.errors import printable
+
+    assert printable("ノート\u3000メモ/a\u00a0b\u200dc.md") == "ノート\u3000メモ/a\u00a0b\u200dc.md"
+    assert printable("a\u202eb\x1b[31m\nc\u2028") == "a\\u202eb\\x1b[31m\\nc\\u2028"
+
+
 def test_an_output_folder_left_inside_the_notes_is_not_read_as_notes(tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     shutil.copytree(CORPUS, notes)
@@ -82,7 +102,7 @@ def test_an_output_folder_left_inside_the_notes_is_not_read_as_notes(tmp_path: P
     assert code == 0
     counts = [line.split(": ", 1)[1].split(",")[:3] for line in (first, second)]
     assert counts[0] == counts[1]
-    assert "out: looks like the output of a build (it holds graph.trig and report.md); not read" in err
+    assert "out: is the output of a build (graph.trig, and a report.md made by mlops-graph); not read" in err
 
 
 def test_control_characters_in_a_message_are_shown_escaped() -> None:
@@ -150,11 +170,13 @@ def test_an_endpoint_answer_with_a_broken_binding_is_reported(odd_endpoint: str)
     assert "is not SPARQL JSON results" in err and "Traceback" not in err
 
 
-def test_a_malformed_endpoint_url_is_reported_without_its_password() -> None:
+@pytest.mark.parametrize("url", ["http://u:s3cret@[::1/x", "http://admin:s3cret#x@db.example/",
+                                 "http://admin:s3cret/x@db.example/"])
+def test_a_malformed_endpoint_url_is_reported_without_its_password(url: str) -> None:
     for argv in (["query", "terms"], ["push"]):
-        code, _, err = run(*argv, "--endpoint", "http://u:s3cret@[::1/x")
+        code, _, err = run(*argv, "--endpoint", url)
         assert code == 2, err
-        assert "the endpoint URL is not a valid URL" in err or "the store URL is not a valid URL" in err
+        assert "URL is not a valid URL" in err or "must not contain a user name or password" in err
         assert "s3cret" not in err
 
 
@@ -272,6 +294,32 @@ def test_a_closed_standard_output_loses_only_the_summary_of_a_build(tmp_path: Pa
     assert queried.stderr.endswith(b"mlops-graph: error: standard output is closed\n")
 
 
+def _as_a_user(command: list[str]) -> list[str]:
+    """``command`` run so that folder permissions apply to it: as root, without the capabilities
+    that override them."""
+    return ["setpriv", "--inh-caps=-all", "--bounding-set=-all", *command] if os.geteuid() == 0 else command
+
+
+def test_a_read_only_old_output_is_removed_in_the_background_without_touching_shared_files(tmp_path: Path) -> None:
+    old, kept = tmp_path / "old", tmp_path / "new"
+    (old / "notes").mkdir(parents=True)
+    kept.mkdir()
+    (kept / "n.ttl").write_text("x")
+    (kept / "n.ttl").chmod(0o644)
+    os.link(kept / "n.ttl", old / "notes" / "n.ttl")  # an unchanged file: one inode in both outputs
+    for folder in (old / "notes", old):
+        folder.chmod(0o555)
+    command = [sys.executable, "-c", "import sys; from pathlib import Path; from mlops_graph.export.atomic import "
+               "_discard; _discard(Path(sys.argv[1]), Path(sys.argv[2]), True)", str(old), str(tmp_path)]
+    subprocess.run(_as_a_user(command), env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True, timeout=60)
+    for _ in range(600):
+        if not any(p.name.startswith(".mlops-graph-discarded-") for p in tmp_path.iterdir()):
+            break
+        time.sleep(0.05)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new"]
+    assert (kept / "n.ttl").stat().st_mode & 0o777 == 0o644
+
+
 def test_a_read_only_tree_is_removed_as_its_owner_could(tmp_path: Path) -> None:
     tree = tmp_path / "old"
     (tree / "a" / "b").mkdir(parents=True)
@@ -280,7 +328,5 @@ def test_a_read_only_tree_is_removed_as_its_owner_could(tmp_path: Path) -> None:
         folder.chmod(0o555)
     command = [sys.executable, "-c", "import sys; from pathlib import Path; "
                "from mlops_graph.export.atomic import remove_tree; remove_tree(Path(sys.argv[1]))", str(tree)]
-    if os.geteuid() == 0:  # as root without the capability to override permissions, as a user is
-        command = ["setpriv", "--inh-caps=-all", "--bounding-set=-all", *command]
-    subprocess.run(command, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True, timeout=60)
+    subprocess.run(_as_a_user(command), env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True, timeout=60)
     assert not tree.exists()

@@ -134,6 +134,35 @@ def test_a_store_another_query_put_in_place_meanwhile_is_kept(graph: Path, tmp_p
     assert sorted(p.name for p in graph.parent.iterdir()) == ["graph.trig", embedded.STORE_DIR]
 
 
+def test_a_graph_file_replaced_while_it_loads_is_loaded_again(graph: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    newer = tmp_path / "newer.trig"
+    newer.write_bytes(graph.read_bytes() + b"<https://example.org/g> { <https://example.org/a> "
+                      b"<https://example.org/b> <https://example.org/c> . }\n")
+    expected = _count(newer)
+    real_load = embedded._load
+
+    def load_then_replace(store: ox.Store, path: Path, fmt: ox.RdfFormat) -> None:
+        real_load(store, path, fmt)
+        if newer.exists():
+            os.replace(newer, graph)  # a build, or a copy, lands while the first query loads
+
+    monkeypatch.setattr(embedded, "_load", load_then_replace)
+    embedded.open_store(graph)
+    embedded._OPEN.clear()
+    monkeypatch.setattr(embedded, "_load", real_load)
+    assert len(embedded.open_store(graph)) == expected
+
+
+def test_a_graph_file_that_cannot_be_read_is_reported(graph: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreadable(path: Path) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(embedded, "_digest", unreadable)
+    with pytest.raises(StoreError, match=r"graph\.trig: cannot be read: Permission denied"):
+        embedded.open_store(graph)
+
+
 _QUERY_ONCE = """
 import sys
 from pathlib import Path
@@ -150,7 +179,12 @@ def test_first_queries_started_together_all_answer(graph: Path) -> None:
         shutil.rmtree(graph.parent / embedded.STORE_DIR, ignore_errors=True)
         runs = [subprocess.Popen([sys.executable, "-c", _QUERY_ONCE, str(graph)], env=env,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
-        answers = [run.communicate(timeout=120) for run in runs]
+        try:
+            answers = [run.communicate(timeout=120) for run in runs]
+        finally:
+            for run in runs:
+                run.kill()
+                run.wait()
         assert [run.returncode for run in runs] == [0, 0, 0], [err for _, err in answers]
         assert len({out for out, _ in answers}) == 1 and int(answers[0][0]) > 0
         assert sorted(p.name for p in graph.parent.iterdir()) == ["graph.trig", embedded.STORE_DIR]

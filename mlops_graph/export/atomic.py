@@ -435,15 +435,21 @@ def _discard(path: Path, parent: Path, background: bool) -> None:
     output takes a while to unlink, and nobody needs to wait for it); a build that finds such a
     folder of a process that is gone deletes it."""
     if background and shutil.which("sh") is not None:
+        holder: Path | None = None
         try:
+            mode = os.lstat(path).st_mode
+            if stat.S_ISDIR(mode) and not mode & stat.S_IWUSR:  # a folder moves only when it is writable
+                os.chmod(path, mode | stat.S_IRWXU)
             holder = Path(tempfile.mkdtemp(prefix=f"{DISCARDED_PREFIX}{os.getpid()}-", dir=parent))
             os.rename(path, holder / "old")
-            script = 'rm -rf -- "$1" || { chmod -R u+rwx -- "$1"; rm -rf -- "$1"; }'
+            script = 'rm -rf -- "$1" || { find "$1" -type d -exec chmod u+rwx {} +; rm -rf -- "$1"; }'
             subprocess.run(["sh", "-c", f"({script}) </dev/null >/dev/null 2>&1 &", "sh", str(holder)],
                            check=False, start_new_session=True)
             return
         except OSError:
-            pass
+            if holder is not None:
+                with contextlib.suppress(OSError):
+                    holder.rmdir()
     remove_tree(path)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from mlops_graph.config import REPORT_HEADING
 from mlops_graph.extract.concepts import ConceptIndex
 from mlops_graph.extract.consensus import ConsensusRow
 from mlops_graph.graph.mapping import NoteMapping
@@ -44,7 +45,7 @@ def render_report(mappings: list[NoteMapping], index: ConceptIndex,
         for row in rows:
             by_term[row.term].append(row)
 
-    lines = ["# mlops-graph report", "", summary_line, "", "## Terms", ""]
+    lines = [REPORT_HEADING, "", summary_line, "", "## Terms", ""]
     lines += ["| term | definitions | sources |", "| --- | ---: | ---: |"]
     ordered = sorted(terms, key=lambda t: (-len(terms[t]["sources"]), index.concepts[t].pref_label.casefold(), t))
     for term in ordered:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mlops_graph.extract.urls import clean_url, host_of
+from mlops_graph.extract.urls import clean_url, host_of, is_web_url
 from mlops_graph.model import SourceRef
 from mlops_graph.read.markdown import Inline, LinkSpan
 
@@ -100,10 +100,10 @@ def lead_attribution(part: Inline) -> Attribution | None:
 
 
 def link_alone(part: Inline) -> Attribution | None:
-    """A paragraph that is one link and nothing else (``<url>``, ``[X](url)``), as the source of the
-    quote right after it."""
+    """A paragraph that is one web link and nothing else (``<url>``, ``[X](url)``; not an image),
+    as the source of the quote right after it."""
     form = _single_link_form(part)
-    if form is None or form[0].strip() != _LINK:
+    if form is None or form[0].strip() != _LINK or form[1].kind == "image" or not is_web_url(form[1].url.strip()):
         return None
     return _source_from_link(form[1])
 

@@ -236,6 +236,9 @@ class _NoteReader:
         pending = None
         pending_line = 0
         """The line of the paragraph that named ``pending``."""
+        link_paragraph: Inline | None = None
+        """The paragraph of a link alone that named ``pending``: a passage again if its quote names
+        its own source."""
         warned: set[tuple[int, str]] = set()
         consumed: set[int] = set()
 
@@ -252,7 +255,7 @@ class _NoteReader:
             for part in block.parts:
                 collect(part)
             if block.kind == "heading":
-                pending = None
+                pending = link_paragraph = None
                 if block is not first_heading and block.parts:
                     current_term, _ = term_from_heading(block.parts[0].text)
                     if not current_term:
@@ -260,8 +263,10 @@ class _NoteReader:
                 continue
             if block.kind == "paragraph" and len(block.parts) == 1:
                 attribution = lead_attribution(block.parts[0])
+                link_paragraph = None
                 if attribution is None and index + 1 < len(blocks) and blocks[index + 1].kind == "quote":
                     attribution = link_alone(block.parts[0])
+                    link_paragraph = block.parts[0] if attribution is not None else None
                 if attribution is not None:
                     pending, pending_line = attribution.source, block.parts[0].line
                     continue
@@ -286,7 +291,7 @@ class _NoteReader:
                         parts = parts[:-1]
                 if source is None and parts:
                     split = split_last_line(parts[-1])  # "> Quote." then "> — [X](url)" in one paragraph
-                    own = trailing_attribution(split[1]) if split is not None else None
+                    own = trailing_attribution(split[1]) if split is not None and split[0].text.strip() else None
                     if split is not None and own is not None:
                         source, source_line = own.source, split[1].line
                         parts[-1] = split[0]
@@ -299,6 +304,9 @@ class _NoteReader:
                             consumed.add(index + 1)
                 if source is None:
                     source, source_line = pending, pending_line
+                elif link_paragraph is not None:
+                    passages.append(Passage(link_paragraph.text, link_paragraph.line, link_paragraph.code_spans))
+                link_paragraph = None
                 if not parts:
                     continue
                 text, spans = _join(parts)

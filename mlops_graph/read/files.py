@@ -7,7 +7,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlops_graph.config import OUTPUT_MARKERS
+from mlops_graph.config import OUTPUT_MARKERS, REPORT_FILE, REPORT_HEADING
 from mlops_graph.errors import NoteError
 from mlops_graph.model import Problem
 
@@ -33,6 +33,16 @@ class NoteFile:
     rel: str
     """Path relative to the notes folder, ``/``-separated: the note's identity."""
     path: Path
+
+
+def _is_output(folder: Path) -> bool:
+    """Whether ``folder``'s report.md is one a build wrote (it starts with the report's heading)."""
+    heading = (REPORT_HEADING + "\n").encode("utf-8")
+    try:
+        with open(folder / REPORT_FILE, "rb") as handle:
+            return handle.read(len(heading)) == heading
+    except OSError:
+        return False
 
 
 def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFile], list[Problem]]:
@@ -96,8 +106,8 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
                 raise NoteError(f"cannot list the notes folder: {exc.strerror or exc}", root) from exc
             problems.append(Problem(display(directory), None, f"cannot list folder: {exc.strerror or exc}"))
             return
-        if real_dir != real_root and {entry.name for entry in entries} >= OUTPUT_MARKERS:
-            warn(directory, "looks like the output of a build (it holds graph.trig and report.md); not read")
+        if real_dir != real_root and {entry.name for entry in entries} >= OUTPUT_MARKERS and _is_output(directory):
+            warn(directory, "is the output of a build (graph.trig, and a report.md made by mlops-graph); not read")
             return
         for entry in entries:
             name = entry.name

@@ -133,9 +133,13 @@ _MARKDOWN_BLOCK = re.compile(r"^(?:#{1,6}\s|>)|\]\(")
 
 
 def _starts_like_yaml(fm: str) -> bool:
-    """Whether the first line that holds something besides a comment (or a Markdown heading, which
-    reads as one) is a key, a list item or a collection."""
-    line = next((line for line in fm.split("\n") if line.strip() and not line.lstrip().startswith("#")), "")
+    """Whether the first line that holds something is a key, a list item, a comment or a collection;
+    but not a heading (which YAML reads as a comment) followed by a quote or a link."""
+    lines = [line for line in fm.split("\n") if line.strip()]
+    line = lines[0] if lines else ""
+    if line.lstrip().startswith("#"):
+        after = next((other for other in lines if not other.lstrip().startswith("#")), "")
+        return not _MARKDOWN_BLOCK.search(after)
     return bool(_YAML_KEY.match(line)) or line.lstrip().startswith(("- ", "{", "[", "? "))
 
 

@@ -28,7 +28,7 @@ class LinkSpan:
     start: int
     end: int
     kind: str
-    """``inline``, ``reference``, ``autolink``, ``wiki`` and so on."""
+    """``inline``, ``reference``, ``autolink``, ``wiki`` and so on; ``image`` for an image."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +39,9 @@ class Inline:
     line: int
     links: tuple[LinkSpan, ...] = ()
     code_spans: tuple[tuple[int, int], ...] = ()
-    breaks: tuple[int, ...] = ()
-    """Offsets of the line breaks within the text (each is one character: a space, or ``\\n`` for a hard break)."""
+    breaks: tuple[tuple[int, int], ...] = ()
+    """(offset, line) of each line break: its offset in the text (a break is one character, a space
+    or ``\\n`` for a hard break) and the line of the file the text after it is on."""
 
 
 @dataclass(slots=True)
@@ -61,7 +62,7 @@ class _InlineBuilder:
         self.links: list[LinkSpan] = []
         self.code: list[tuple[int, int]] = []
         self.open_links: list[tuple[int, str, str]] = []
-        self.breaks: list[int] = []
+        self.breaks: list[tuple[int, int]] = []
 
     def add(self, text: str) -> None:
         self.chunks.append(text)
@@ -134,7 +135,7 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                 if inline is None:
                     inline = _InlineBuilder(line_of(span["start"]))
                 text = " " if event == "SoftBreak" else "\n"
-                inline.breaks.append(inline.length)
+                inline.breaks.append((inline.length, line_of(span["end"])))
                 inline.chunks.append(text)
                 inline.length += 1
             continue
@@ -171,7 +172,8 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                 destination = str(link.get("dest_url", ""))
                 if has_noncharacter(destination):
                     destination = scrub(destination, span["start"])
-                inline.open_links.append((inline.length, destination, _link_kind(link.get("link_type"))))
+                kind_name = "image" if name == "Image" else _link_kind(link.get("link_type"))
+                inline.open_links.append((inline.length, destination, kind_name))
         elif key == "End":
             name = value if isinstance(value, str) else next(iter(value))
             depth -= 1
@@ -215,7 +217,7 @@ def split_last_line(part: Inline) -> tuple[Inline, Inline] | None:
     ``part`` is one line, or a link or a code span runs across the last break."""
     if not part.breaks:
         return None
-    cut = part.breaks[-1]
+    cut, line = part.breaks[-1]
     if any(start <= cut < end for start, end in part.code_spans) or any(
             link.start <= cut < link.end for link in part.links):
         return None
@@ -223,7 +225,7 @@ def split_last_line(part: Inline) -> tuple[Inline, Inline] | None:
     head = Inline(part.text[:cut], part.line,
                   tuple(link for link in part.links if link.end <= cut),
                   tuple(span for span in part.code_spans if span[1] <= cut), part.breaks[:-1])
-    tail = Inline(part.text[shift:], part.line + len(part.breaks),
+    tail = Inline(part.text[shift:], line,
                   tuple(LinkSpan(link.text, link.url, link.start - shift, link.end - shift, link.kind)
                         for link in part.links if link.start >= shift),
                   tuple((start - shift, end - shift) for start, end in part.code_spans if start >= shift))

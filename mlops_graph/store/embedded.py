@@ -46,17 +46,18 @@ def _identity(path: Path) -> str:
     return f"{st.st_size} {st.st_mtime_ns} {st.st_ino}"
 
 
-def _stamp_digest(stamp: Path, graph_file: Path) -> str:
+def _stamp_digest(stamp: Path, graph_file: Path) -> tuple[str, str]:
     """``graph_file``'s SHA-256 and name, as recorded in ``stamp`` when the file is the one it was
-    recorded for (same size, time and inode), else computed."""
+    recorded for (same size, time and inode), else computed; and the identity it goes with, taken
+    before the file is read (a file replaced meanwhile then no longer matches it)."""
     identity = _identity(graph_file)
     try:
         lines = stamp.read_text().splitlines()
     except (OSError, UnicodeDecodeError):
         lines = []
     if len(lines) == 2 and lines[1] == identity and lines[0].endswith(f" {graph_file.name}"):
-        return lines[0]
-    return f"{_digest(graph_file)} {graph_file.name}"
+        return lines[0], identity
+    return f"{_digest(graph_file)} {graph_file.name}", identity
 
 
 _OPEN: dict[tuple[str, str], tuple[ox.Store, dict[str, list[str]] | None]] = {}
@@ -107,13 +108,17 @@ def open_store(graph_file: Path, *, persist: bool = True) -> ox.Store:
     folder = graph_file.parent / STORE_DIR
     if not persist or graph_file.name != KEPT_GRAPH_FILE or not _kept_or_absent(folder):
         return _in_memory(graph_file, fmt)
-    digest = _stamp_digest(folder / _DIGEST_FILE, graph_file)
+    try:
+        digest, identity = _stamp_digest(folder / _DIGEST_FILE, graph_file)
+    except OSError as exc:
+        raise StoreError(f"{graph_file}: cannot be read: {exc.strerror or exc}") from exc
     key = (str(folder.resolve()), digest)
     if key in _OPEN:
         return _OPEN[key][0]
     _clean_leftovers(graph_file.parent)
     for again in (False, True):
-        if (again or not _current(folder, digest)) and not _put_in_place(graph_file, fmt, folder, digest, again):
+        if (again or not _current(folder, digest)) and not _put_in_place(graph_file, fmt, folder, digest, identity,
+                                                                          again):
             break
         try:
             store = ox.Store.read_only(str(folder / "db"))
@@ -151,7 +156,8 @@ def _current(folder: Path, digest: str) -> bool:
         return False
 
 
-def _put_in_place(graph_file: Path, fmt: ox.RdfFormat, folder: Path, digest: str, replace_current: bool) -> bool:
+def _put_in_place(graph_file: Path, fmt: ox.RdfFormat, folder: Path, digest: str, identity: str,
+                  replace_current: bool) -> bool:
     """Load ``graph_file`` into a fresh folder and rename it to ``folder``; False when it cannot be
     kept on disk. When another query has put the same graph in place meanwhile, that store is kept
     (unless ``replace_current``: it could not be opened)."""
@@ -168,7 +174,7 @@ def _put_in_place(graph_file: Path, fmt: ox.RdfFormat, folder: Path, digest: str
         labels = _label_table(writer)
         del writer
         (staging / _LABELS_FILE).write_text(json.dumps(labels, ensure_ascii=False), encoding="utf-8")
-        (staging / _DIGEST_FILE).write_text(f"{digest}\n{_identity(graph_file)}\n")
+        (staging / _DIGEST_FILE).write_text(f"{digest}\n{identity}\n")
         if not replace_current and _current(folder, digest):
             return True
         if not _kept_or_absent(folder):

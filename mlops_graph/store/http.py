@@ -58,7 +58,7 @@ def check_endpoint(url: str, what: str) -> urllib.parse.SplitResult:
     except ValueError as exc:  # not shown: the URL may hold a password
         if isinstance(exc, StoreError):
             raise
-        raise StoreError(f"the {what} URL is not a valid URL ({exc})") from None
+        raise StoreError(f"the {what} URL is not a valid URL (check its host and port)") from None
     if parts.scheme not in ("http", "https") or not host:
         raise StoreError(f"the {what} URL {url!r} is not an http:// or https:// URL")
     return parts

@@ -162,7 +162,7 @@ def push_graphs(
             say(f"would DELETE <{iri}>")
         return PushReport(tuple(new), tuple(stale), None, True)
 
-    under_way = manifest_graph
+    under_way: str | None = manifest_graph
     try:
         if not set(graphs) <= set(old):
             say(f"PUT manifest <{manifest_graph}> (old and new graphs)")
@@ -179,6 +179,7 @@ def push_graphs(
             except _RequestFailed as exc:
                 raise fail(iri, f"PUT graph <{iri}>", exc.reason) from exc.cause
             pushed.append(iri)
+            under_way = None
 
         for iri in stale:
             under_way = iri
@@ -188,6 +189,7 @@ def push_graphs(
             except _RequestFailed as exc:
                 raise fail(iri, f"DELETE graph <{iri}>", exc.reason) from exc.cause
             deleted.append(iri)
+            under_way = None
 
         under_way = manifest_graph
         say(f"PUT manifest <{manifest_graph}>")
