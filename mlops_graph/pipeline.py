@@ -107,6 +107,7 @@ def read_notes(
     files, problems = discover(notes_dir, exclude=exclude)
     keys: list[bytes | None] = [None] * len(files)
     present: set[bytes] = set()
+    base: bytes | None = None
     if cache is not None and cache.enabled:
         base = digest(program_digest(), "read", settings.date_order)
         keys = [_read_key(base, note_file, settings) for note_file in files]
@@ -114,10 +115,13 @@ def read_notes(
     todo = [i for i, key in enumerate(keys) if key is None or key not in present]
     results: list[tuple[Note | None, list[Problem]] | None] = [None] * len(files)
     fresh: list[tuple[bytes, Any]] = []
-    for position, (note, found) in zip(todo, read_files([files[i] for i in todo], settings, workers=workers,
-                                                         progress=progress), strict=True):
+    for position, (note, found, key) in zip(todo, read_files([files[i] for i in todo], settings, workers=workers,
+                                                              progress=progress, key_base=base), strict=True):
+        # The reading is kept under the key of the bytes it was made from, which differ from those
+        # the key above was made from when the file changed in between; a file that could not be
+        # read has no key, and its problem is not kept.
         results[position] = (note, found)
-        key = keys[position]
+        keys[position] = key
         if key is not None:
             fresh.append((key, (pack_note(note) if note is not None else None, found)))
     if cache is not None:
@@ -191,6 +195,14 @@ def _read_limited(path: Path, limit: int) -> tuple[bytes, int]:
 
 def read_one(note_file: NoteFile, settings: Settings) -> tuple[Note | None, list[Problem]]:
     """One file: size limit, bytes, decoding, then the note. Problems are returned, never raised."""
+    note, problems, _key = read_keyed(note_file, settings, None)
+    return note, problems
+
+
+def read_keyed(note_file: NoteFile, settings: Settings,
+               key_base: bytes | None) -> tuple[Note | None, list[Problem], bytes | None]:
+    """:func:`read_one`, and the cache key of the bytes it read (made from ``key_base``, as
+    ``_read_key`` makes it); None without ``key_base``, or for a file that could not be read."""
     problems: list[Problem] = []
     try:
         data, size = _read_limited(note_file.path, settings.max_note_bytes)
@@ -198,18 +210,19 @@ def read_one(note_file: NoteFile, settings: Settings) -> tuple[Note | None, list
             return None, [Problem(
                 note_file.rel, None,
                 f"is {size:,} bytes, over the limit of {settings.max_note_bytes:,} (max-note-bytes); skipped",
-            )]
+            )], None
     except FileNotFoundError:
-        return None, [Problem(note_file.rel, None, "disappeared while the build was running; skipped")]
+        return None, [Problem(note_file.rel, None, "disappeared while the build was running; skipped")], None
     except OSError as exc:
-        return None, [Problem(note_file.rel, None, f"cannot be read: {exc.strerror or exc}; skipped")]
+        return None, [Problem(note_file.rel, None, f"cannot be read: {exc.strerror or exc}; skipped")], None
+    key = digest(key_base, note_file.rel, data) if key_base is not None else None
     text, decode_problems = decode(data, note_file.rel)
     problems.extend(decode_problems)
     if text is None:
-        return None, problems
+        return None, problems, key
     result = read_note(note_file.rel, text, settings.date_order)
     problems.extend(result.problems)
-    return result.note, problems
+    return result.note, problems, key
 
 
 def _unique_slugs(notes: list[Note]) -> list[Note]:

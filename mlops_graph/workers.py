@@ -225,7 +225,7 @@ def _rebuild(note: Note, payload: _Payload, ctx: NoteContext, shared: dict[str, 
     return RenderedNote(mapping, b"", count, facts, key), body
 
 
-_READ: tuple[Sequence[NoteFile], Settings] | None = None
+_READ: tuple[Sequence[NoteFile], Settings, bytes | None] | None = None
 _NOTE_FIELDS = tuple(f.name for f in fields(Note))
 _QUOTE_FIELDS = tuple(f.name for f in fields(Quote))
 _QUOTES_AT, _LINKS_AT, _PASSAGES_AT = (_NOTE_FIELDS.index(name) for name in ("quotes", "wikilinks", "passages"))
@@ -258,39 +258,40 @@ def unpack_note(values: tuple[Any, ...]) -> Note:
     return Note(*fields_)
 
 
-def _read_work(position: int) -> tuple[tuple[Any, ...] | None, list[Problem]]:
-    from mlops_graph.pipeline import read_one
+def _read_work(position: int) -> tuple[tuple[Any, ...] | None, list[Problem], bytes | None]:
+    from mlops_graph.pipeline import read_keyed
 
     assert _READ is not None
-    files, settings = _READ
-    note, problems = read_one(files[position], settings)
-    return (pack_note(note) if note is not None else None), problems
+    files, settings, key_base = _READ
+    note, problems, key = read_keyed(files[position], settings, key_base)
+    return (pack_note(note) if note is not None else None), problems, key
 
 
 def read_files(
     files: Sequence[NoteFile], settings: Settings, *, workers: int | None = None,
-    progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None,
-) -> Iterator[tuple[Note | None, list[Problem]]]:
-    """Each file read (see ``pipeline.read_one``), in the order of ``files``."""
+    progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None, key_base: bytes | None = None,
+) -> Iterator[tuple[Note | None, list[Problem], bytes | None]]:
+    """Each file read, with the cache key of the bytes read (see ``pipeline.read_keyed``), in the
+    order of ``files``."""
     global _READ
-    from mlops_graph.pipeline import read_one
+    from mlops_graph.pipeline import read_keyed
 
     count = default_workers(len(files)) if workers is None else max(1, workers)
     if count == 1 or "fork" not in multiprocessing.get_all_start_methods():
         iterable: Iterable[NoteFile] = progress(files, len(files)) if progress else files
         for note_file in iterable:
-            yield read_one(note_file, settings)
+            yield read_keyed(note_file, settings, key_base)
         return
-    _READ = (files, settings)
+    _READ = (files, settings, key_base)
     try:
         with multiprocessing.get_context("fork").Pool(count) as pool:
-            results: Iterable[tuple[tuple[Any, ...] | None, list[Problem]]] = pool.imap(
+            results: Iterable[tuple[tuple[Any, ...] | None, list[Problem], bytes | None]] = pool.imap(
                 _read_work, range(len(files)), chunksize=CHUNK_SIZE
             )
             if progress:
                 results = progress(results, len(files))
-            for packed, problems in results:
-                yield (unpack_note(packed) if packed is not None else None), problems
+            for packed, problems, key in results:
+                yield (unpack_note(packed) if packed is not None else None), problems, key
     finally:
         _READ = None
 

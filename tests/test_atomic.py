@@ -640,3 +640,48 @@ def test_files_shared_with_anything_but_the_previous_output_are_written_again(
         if path.is_file():
             path.write_bytes(b"edited")
     assert {path: path.read_bytes() for path in outside.rglob("*") if path.is_file()} == kept
+
+
+def test_an_unchanged_file_is_linked_as_compared_even_if_another_build_replaces_it_meanwhile(
+    previous: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    out, before = previous
+    note = next(name for name in before if name.startswith("notes/"))
+    compared = (out / note).stat().st_ino
+    real_pread = os.pread
+    swapped: list[bool] = []
+
+    def pread_then_swap(fd: int, size: int, offset: int) -> bytes:
+        data = real_pread(fd, size, offset)
+        if not swapped and os.fstat(fd).st_ino == compared:
+            swapped.append(True)  # another build puts its own file there, after this one compared it
+            other = tmp_path / "other.ttl"
+            other.write_bytes(b"# another build's note\n")
+            os.replace(other, out / note)
+        return data
+
+    monkeypatch.setattr(atomic.os, "pread", pread_then_swap)
+    write_output(out, before)
+    monkeypatch.setattr(atomic.os, "pread", real_pread)
+    assert swapped
+    assert snapshot(out) == before
+
+
+def test_output_modes_follow_the_umask_of_the_build_that_writes_them(
+    previous: tuple[Path, dict[str, bytes]]
+) -> None:
+    out, before = previous
+    changed = dict(before)
+    changed["report.md"] = before["report.md"] + b"\nOne more line.\n"
+    mask = os.umask(0o077)
+    try:
+        write_output(out, changed)
+        first = {rel: (out / rel).stat().st_mode & 0o777 for rel in changed}
+        os.umask(0o022)
+        write_output(out, before)
+    finally:
+        os.umask(mask)
+    assert set(first.values()) == {0o600}
+    assert {(out / rel).stat().st_mode & 0o777 for rel in before} == {0o644}
+    assert out.stat().st_mode & 0o777 == 0o755
+    assert (out / "notes").stat().st_mode & 0o777 == 0o755

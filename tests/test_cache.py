@@ -294,3 +294,30 @@ def test_cli_never_puts_a_cache_in_a_folder_it_refuses_to_replace(notes: Path, t
     assert refused.returncode != 0
     assert "refusing to replace" in refused.stderr
     assert not (notes / CACHE_DIR).exists()
+
+
+@pytest.mark.parametrize("change", ["edit", "remove"])
+def test_a_note_changed_while_it_is_read_does_not_poison_the_cache(
+        notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    import mlops_graph.pipeline as pipeline
+
+    target = notes / "what-is-mlops.md"
+    original = target.read_bytes()
+    real_key = pipeline._read_key
+
+    def key_then_change(base: bytes, note_file: object, settings: Settings) -> bytes | None:
+        key = real_key(base, note_file, settings)  # type: ignore[arg-type]
+        if getattr(note_file, "path", None) == target and target.read_bytes() == original:
+            if change == "edit":  # the note is saved again between its key and its reading
+                target.write_bytes(original.replace(b"What is Machine Learning Operations", b"EDITED MID-BUILD"))
+            else:
+                target.unlink()
+        return key
+
+    monkeypatch.setattr(pipeline, "_read_key", key_then_change)
+    cached_build(notes, tmp_path / "cache", workers=1)
+    monkeypatch.setattr(pipeline, "_read_key", real_key)
+    target.write_bytes(original)
+    again, _ = cached_build(notes, tmp_path / "cache", workers=1)
+    assert again.files == plain_files(notes)
+    assert not [p for p in again.problems if "disappeared" in p.message]

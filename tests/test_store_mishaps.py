@@ -154,6 +154,48 @@ def test_a_graph_file_replaced_while_it_loads_is_loaded_again(graph: Path, tmp_p
     assert len(embedded.open_store(graph)) == expected
 
 
+def test_a_graph_file_replaced_between_its_hash_and_its_load_is_never_kept_under_the_old_hash(
+        graph: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = graph.read_bytes()
+    expected = _count(graph)
+    newer = tmp_path / "newer.trig"
+    newer.write_bytes(first + b"<https://example.org/g> { <https://example.org/a> "
+                      b"<https://example.org/b> <https://example.org/c> . }\n")
+    real_load = embedded._load
+
+    def replace_then_load(store: ox.Store, path: Path, fmt: ox.RdfFormat) -> None:
+        if newer.exists():
+            os.replace(newer, graph)  # another build lands after the hash, before the load
+        real_load(store, path, fmt)
+
+    monkeypatch.setattr(embedded, "_load", replace_then_load)
+    assert len(embedded.open_store(graph)) == expected + 1  # answered from the file as it now is
+    embedded._OPEN.clear()
+    monkeypatch.setattr(embedded, "_load", real_load)
+    again = tmp_path / "again.trig"
+    again.write_bytes(first)  # a build of the first notes again: the same bytes, a new file
+    os.replace(again, graph)
+    assert len(embedded.open_store(graph)) == expected
+
+
+def test_a_load_whose_folder_a_build_takes_away_is_answered_from_memory(
+        graph: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = _count(graph)
+    real_load = embedded._load
+    calls: list[Path] = []
+
+    def folder_taken_away(store: ox.Store, path: Path, fmt: ox.RdfFormat) -> None:
+        calls.append(path)
+        if len(calls) == 1:
+            shutil.rmtree(graph.parent / f".store-loading-{os.getpid()}")
+        real_load(store, path, fmt)
+
+    monkeypatch.setattr(embedded, "_load", folder_taken_away)
+    store = embedded.open_store(graph)
+    assert len(store) == expected and len(calls) == 2
+    assert sorted(p.name for p in graph.parent.iterdir()) == ["graph.trig"]
+
+
 def test_a_graph_file_that_cannot_be_read_is_reported(graph: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def unreadable(path: Path) -> str:
         raise PermissionError(13, "Permission denied")

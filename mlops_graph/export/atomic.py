@@ -71,6 +71,23 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(errno, os.strerror(errno), str(b))
 
 
+_AT_SYMLINK_FOLLOW = 0x400
+
+
+def _link_descriptor(fd: int, target: str) -> bool:
+    """Link the file open as ``fd`` to ``target`` (Linux ``linkat`` of ``/proc/self/fd/N``, following
+    it); False where that is not available. ``os.link`` calls ``link``, which does not follow it."""
+    linkat = libc.function("linkat")
+    by_descriptor = f"/proc/self/fd/{fd}"
+    if linkat is None or not os.path.exists(by_descriptor):
+        return False
+    linkat.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+    if linkat(_AT_FDCWD, os.fsencode(by_descriptor), _AT_FDCWD, os.fsencode(target), _AT_SYMLINK_FOLLOW) == 0:
+        return True
+    errno = ctypes.get_errno()
+    raise OSError(errno, os.strerror(errno), target)
+
+
 def _fsync_dir(path: Path | str) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -327,15 +344,19 @@ def _fsync_file(path: str) -> None:
         os.close(fd)
 
 
-def _unchanged(old: str, size: int, parts: Iterable[Piece]) -> bool:
-    """Whether ``old`` is a regular file that no other name links to, holding exactly ``parts``."""
+def _link_if_unchanged(old: str, target: str, size: int, parts: Iterable[Piece], mode: int) -> bool:
+    """Make ``target`` a hard link to ``old`` when ``old`` is a regular file with the permissions
+    ``mode`` that no other name links to, holding exactly ``parts``. The file linked is the one
+    compared (through its descriptor, where ``/proc`` allows), even if another build renames the
+    folder ``old`` is in meanwhile."""
     try:
         fd = os.open(old, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
         return False
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or info.st_size != size:
+        if (not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or info.st_size != size
+                or stat.S_IMODE(info.st_mode) != mode):
             return False
         offset = 0
         for part in parts:
@@ -343,9 +364,22 @@ def _unchanged(old: str, size: int, parts: Iterable[Piece]) -> bool:
             if os.pread(fd, len(data), offset) != data:
                 return False
             offset += len(data)
-        return offset == size
+        if offset != size:
+            return False
+        if not _link_descriptor(fd, target):
+            os.link(old, target)
+        return True
+    except OSError:
+        return False
     finally:
         os.close(fd)
+
+
+def _new_modes() -> tuple[int, int]:
+    """The permissions of a new file and of a new folder under this process's umask."""
+    mask = os.umask(0o22)
+    os.umask(mask)
+    return 0o666 & ~mask, 0o777 & ~mask
 
 
 def _real_folder(root: str, folder: str, known: dict[str, bool]) -> bool:
@@ -392,6 +426,7 @@ def _write_files(staging: Path, files: Mapping[str, bytes], paths: dict[str, str
     """Link or write each file; returns the new files that are still to be made durable (large ones
     are handed to ``syncer`` at once, their futures added to ``early``) and the folders made."""
     source = files if isinstance(files, ChunkedFiles) else _Whole(files)
+    file_mode, _ = _new_modes()
     root = str(staging)
     old_root = str(previous) if previous is not None else None
     folders = {root}
@@ -408,12 +443,9 @@ def _write_files(staging: Path, files: Mapping[str, bytes], paths: dict[str, str
                 parent = os.path.dirname(parent)
             parent = os.path.dirname(rel)
         if (old_root is not None and _real_folder(old_root, parent, real)
-                and _unchanged(os.path.join(old_root, rel), source.size(name), source.chunks(name))):
-            try:
-                os.link(os.path.join(old_root, rel), target)
-                continue
-            except OSError:
-                pass
+                and _link_if_unchanged(os.path.join(old_root, rel), target, source.size(name), source.chunks(name),
+                                       file_mode)):
+            continue
         if _write_file(target, source.chunks(name)) >= EARLY_FSYNC_BYTES:
             early.append(syncer.submit(_fsync_file, target))
         else:
@@ -477,7 +509,7 @@ def write_output(out_dir: Path, files: Mapping[str, bytes], *, background_cleanu
     previous = out_dir if out_dir.is_dir() and not out_dir.is_symlink() else None
     try:
         _write_tree(staging, files, paths, previous)
-        os.chmod(staging, 0o755)
+        os.chmod(staging, _new_modes()[1])  # a plain mkdir's permissions, where mkdtemp gave 0700
         if out_dir.is_dir() and not out_dir.is_symlink() and _exchange(staging, out_dir):
             swapped = True
             _carry_over(staging, out_dir)

@@ -159,7 +159,8 @@ def _current(folder: Path, digest: str) -> bool:
 def _put_in_place(graph_file: Path, fmt: ox.RdfFormat, folder: Path, digest: str, identity: str,
                   replace_current: bool) -> bool:
     """Load ``graph_file`` into a fresh folder and rename it to ``folder``; False when it cannot be
-    kept on disk. When another query has put the same graph in place meanwhile, that store is kept
+    kept on disk, or when the file was replaced after it was hashed (its digest would not be of what
+    was loaded). When another query has put the same graph in place meanwhile, that store is kept
     (unless ``replace_current``: it could not be opened)."""
     parent = graph_file.parent
     staging = parent / f"{_LOADING}{os.getpid()}"
@@ -169,6 +170,8 @@ def _put_in_place(graph_file: Path, fmt: ox.RdfFormat, folder: Path, digest: str
         staging.mkdir(parents=True)
         writer = ox.Store(str(staging / "db"))
         _load(writer, graph_file, fmt)
+        if _identity(graph_file) != identity:  # replaced since it was hashed: the digest is not of this
+            return False
         writer.flush()
         writer.optimize()
         labels = _label_table(writer)
@@ -186,7 +189,7 @@ def _put_in_place(graph_file: Path, fmt: ox.RdfFormat, folder: Path, digest: str
         except OSError:  # another query put its copy in place first
             return _current(folder, digest)
         return True
-    except OSError:
+    except (OSError, StoreError):  # a build that swaps the output folder takes the loading folder away
         return False
     finally:
         shutil.rmtree(staging, ignore_errors=True)
