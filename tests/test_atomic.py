@@ -685,3 +685,48 @@ def test_output_modes_follow_the_umask_of_the_build_that_writes_them(
     assert {(out / rel).stat().st_mode & 0o777 for rel in before} == {0o644}
     assert out.stat().st_mode & 0o777 == 0o755
     assert (out / "notes").stat().st_mode & 0o777 == 0o755
+
+
+def _default_acl(folder: Path, owner: int, group: int, other: int) -> None:
+    """Give ``folder`` a default POSIX ACL (the xattr ``setfacl -d`` writes): new files in it get
+    their permissions from it instead of from the umask."""
+    import struct
+
+    entries = [(0x01, owner), (0x04, group), (0x20, other)]  # ACL_USER_OBJ, ACL_GROUP_OBJ, ACL_OTHER
+    value = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", tag, perm, 0xFFFFFFFF) for tag, perm in entries)
+    os.setxattr(folder, "system.posix_acl_default", value)
+
+
+def test_unchanged_files_are_linked_where_a_default_acl_decides_the_modes(
+    tmp_path: Path, corpus_build: BuildResult
+) -> None:
+    parent = tmp_path / "shared"
+    parent.mkdir()
+    _default_acl(parent, 7, 7, 5)  # rwx for owner and group, r-x for others: files 664 whatever the umask
+    out = parent / "output"
+    files = dict(corpus_build.files)
+    mask = os.umask(0o022)
+    try:
+        write_output(out, files)
+        first = inodes(out)
+        write_output(out, files)
+    finally:
+        os.umask(mask)
+    assert {(out / rel).stat().st_mode & 0o777 for rel in first} == {0o664}
+    assert inodes(out) == first
+    assert out.stat().st_mode & 0o777 == (out / "notes").stat().st_mode & 0o777 == 0o775
+
+
+def test_writing_never_changes_the_process_umask(
+    previous: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, before = previous
+
+    def umask(mask: int) -> int:
+        raise AssertionError("the umask is the whole process's: another thread could create a file meanwhile")
+
+    monkeypatch.setattr(atomic.os, "umask", umask)
+    changed = dict(before)
+    changed["report.md"] = b"changed"
+    write_output(out, changed)
+    assert snapshot(out) == changed

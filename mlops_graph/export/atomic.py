@@ -375,11 +375,22 @@ def _link_if_unchanged(old: str, target: str, size: int, parts: Iterable[Piece],
         os.close(fd)
 
 
-def _new_modes() -> tuple[int, int]:
-    """The permissions of a new file and of a new folder under this process's umask."""
-    mask = os.umask(0o22)
-    os.umask(mask)
-    return 0o666 & ~mask, 0o777 & ~mask
+def _new_modes(folder: Path) -> tuple[int, int]:
+    """The permissions a new file and a new folder get in ``folder``, found by making one of each:
+    the umask decides them, or the folder's default ACL where it has one."""
+    probe = folder / ".mlops-graph-mode-probe"
+    fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        file_mode = stat.S_IMODE(os.fstat(fd).st_mode)
+    finally:
+        os.close(fd)
+        os.unlink(probe)
+    os.mkdir(probe, 0o777)
+    try:
+        folder_mode = stat.S_IMODE(os.stat(probe).st_mode)
+    finally:
+        os.rmdir(probe)
+    return file_mode, folder_mode
 
 
 def _real_folder(root: str, folder: str, known: dict[str, bool]) -> bool:
@@ -392,7 +403,8 @@ def _real_folder(root: str, folder: str, known: dict[str, bool]) -> bool:
     return known[folder]
 
 
-def _write_tree(staging: Path, files: Mapping[str, bytes], paths: dict[str, str], previous: Path | None) -> None:
+def _write_tree(staging: Path, files: Mapping[str, bytes], paths: dict[str, str], previous: Path | None,
+                file_mode: int) -> None:
     """Write every file (``paths``: each name's checked path relative to the output, in the order of
     ``files``), then make the new ones durable.
 
@@ -410,7 +422,7 @@ def _write_tree(staging: Path, files: Mapping[str, bytes], paths: dict[str, str]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlops-graph-fsync") as syncer:
         early: list[Future[None]] = []
         # If writing fails, leaving this block waits for the fsyncs begun, and the error in hand is raised.
-        written, folders = _write_files(staging, files, paths, previous, syncer, early)
+        written, folders = _write_files(staging, files, paths, previous, file_mode, syncer, early)
         for future in early:
             future.result()  # raises the first fsync that failed
     if len(written) > FSYNC_MAX_FILES and _syncfs(staging):
@@ -422,11 +434,11 @@ def _write_tree(staging: Path, files: Mapping[str, bytes], paths: dict[str, str]
 
 
 def _write_files(staging: Path, files: Mapping[str, bytes], paths: dict[str, str], previous: Path | None,
+                 file_mode: int,
                  syncer: ThreadPoolExecutor, early: list[Future[None]]) -> tuple[list[str], set[str]]:
     """Link or write each file; returns the new files that are still to be made durable (large ones
     are handed to ``syncer`` at once, their futures added to ``early``) and the folders made."""
     source = files if isinstance(files, ChunkedFiles) else _Whole(files)
-    file_mode, _ = _new_modes()
     root = str(staging)
     old_root = str(previous) if previous is not None else None
     folders = {root}
@@ -508,8 +520,9 @@ def write_output(out_dir: Path, files: Mapping[str, bytes], *, background_cleanu
     swapped = False
     previous = out_dir if out_dir.is_dir() and not out_dir.is_symlink() else None
     try:
-        _write_tree(staging, files, paths, previous)
-        os.chmod(staging, _new_modes()[1])  # a plain mkdir's permissions, where mkdtemp gave 0700
+        file_mode, folder_mode = _new_modes(staging)
+        _write_tree(staging, files, paths, previous, file_mode)
+        os.chmod(staging, folder_mode)  # a plain mkdir's permissions, where mkdtemp gave 0700
         if out_dir.is_dir() and not out_dir.is_symlink() and _exchange(staging, out_dir):
             swapped = True
             _carry_over(staging, out_dir)
