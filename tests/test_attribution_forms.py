@@ -26,10 +26,23 @@ def test_an_attribution_on_the_last_line_of_the_quote_names_its_source(attributi
     assert (quote.source.name, quote.source.url) == ("Inside", "https://inside.example/x")
 
 
-def test_a_plain_name_on_the_last_line_of_the_quote_names_its_source() -> None:
-    (quote,) = _quotes("# What is Foo\n\n> Foo is a thing,\n> and more.\n> — Chip Huyen\n")
+def test_a_plain_name_after_a_blank_quote_line_names_its_source() -> None:
+    (quote,) = _quotes("# What is Foo\n\n> Foo is a thing,\n> and more.\n>\n> — Chip Huyen\n")
     assert quote.text == "Foo is a thing, and more."
     assert quote.source is not None and quote.source.name == "Chip Huyen"
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("> What does MLOps stand for?\n> — Machine Learning Operations.\n",
+     "What does MLOps stand for? — Machine Learning Operations."),
+    ("> Is it deployed?\n> — Yes.\n", "Is it deployed? — Yes."),
+    ("> Three kinds of drift:\n> — Covariate Shift\n> — Concept Drift\n",
+     "Three kinds of drift: — Covariate Shift — Concept Drift"),
+])
+def test_a_reply_or_a_list_item_on_the_last_line_stays_in_the_quote(text: str, kept: str) -> None:
+    (quote,) = _quotes(f"# What is Foo\n\n{text}")
+    assert quote.source is None
+    assert quote.text == kept
 
 
 def test_a_last_line_that_is_not_an_attribution_stays_in_the_quote() -> None:
@@ -64,7 +77,8 @@ def test_a_heading_and_a_quote_between_two_rules_are_body() -> None:
         "(key: value lines); read as body"]
 
 
-@pytest.mark.parametrize("keys", ["title: a: b\n", "  title: Foo\n  tags: [a, b\n"])
+@pytest.mark.parametrize("keys", ["title: a: b\n", "  title: Foo\n  tags: [a, b\n",
+                                  "source: [Feast](https://feast.dev)\ntitle: Feature store\ntags: [mlops]\n"])
 def test_broken_yaml_after_a_comment_is_still_reported_as_yaml(keys: str) -> None:
     result = read_note("x.md", f"---\n# my keys\n{keys}---\n\n# Real Title\n")
     assert result.note is not None and result.note.title == "Real Title"
@@ -99,9 +113,19 @@ def test_an_image_or_a_link_to_a_file_before_a_quote_stays_a_passage(line: str) 
     assert len(note.passages) == 1 and note.passages[0].line == 5
 
 
+def test_a_link_handed_back_as_a_passage_names_no_later_quote() -> None:
+    note = read_note("x.md", "# Notes\n\n<https://www.tecton.ai/blog/what-is-a-feature-store/>\n\n"
+                             "> A feature store is a data system.\n> — [Feast](https://feast.dev)\n\n"
+                             "> My own view: it is a cache.\n").note
+    assert note is not None
+    assert [(q.text, q.source.name if q.source else None) for q in note.quotes] == [
+        ("A feature store is a data system.", "Feast"), ("My own view: it is a cache.", None)]
+    assert [p.text for p in note.passages] == ["https://www.tecton.ai/blog/what-is-a-feature-store/"]
+
+
 def test_a_link_alone_before_a_quote_with_its_own_source_stays_a_passage() -> None:
     note = read_note("x.md", "# What is Foo\n\n[Next chapter](https://book.example/ch4)\n\n"
-                             "> Foo is another thing.\n> — Chip Huyen\n").note
+                             "> Foo is another thing.\n>\n> — Chip Huyen\n").note
     assert note is not None
     (quote,) = [q for q in note.quotes if not q.is_summary]
     assert quote.source is not None and quote.source.name == "Chip Huyen"

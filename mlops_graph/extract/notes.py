@@ -290,8 +290,11 @@ class _NoteReader:
                         source, source_line = own.source, parts[-1].line
                         parts = parts[:-1]
                 if source is None and parts:
-                    split = split_last_line(parts[-1])  # "> Quote." then "> — [X](url)" in one paragraph
-                    own = trailing_attribution(split[1]) if split is not None and split[0].text.strip() else None
+                    # "> Quote." then "> — [X](url)" in one paragraph. Only a link: a line "— Yes." or
+                    # "— Concept Drift" there is a reply or a list item more often than a name.
+                    split = split_last_line(parts[-1])
+                    own = (trailing_attribution(split[1])
+                           if split is not None and split[0].text.strip() and split[1].links else None)
                     if split is not None and own is not None:
                         source, source_line = own.source, split[1].line
                         parts[-1] = split[0]
@@ -304,8 +307,9 @@ class _NoteReader:
                             consumed.add(index + 1)
                 if source is None:
                     source, source_line = pending, pending_line
-                elif link_paragraph is not None:
+                elif link_paragraph is not None:  # not this quote's source, so no later quote's either
                     passages.append(Passage(link_paragraph.text, link_paragraph.line, link_paragraph.code_spans))
+                    pending = None
                 link_paragraph = None
                 if not parts:
                     continue

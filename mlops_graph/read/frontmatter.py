@@ -139,7 +139,7 @@ def _starts_like_yaml(fm: str) -> bool:
     line = lines[0] if lines else ""
     if line.lstrip().startswith("#"):
         after = next((other for other in lines if not other.lstrip().startswith("#")), "")
-        return not _MARKDOWN_BLOCK.search(after)
+        return bool(_YAML_KEY.match(after)) or not _MARKDOWN_BLOCK.search(after)
     return bool(_YAML_KEY.match(line)) or line.lstrip().startswith(("- ", "{", "[", "? "))
 
 
