@@ -54,6 +54,7 @@ def test_a_last_line_that_is_not_an_attribution_stays_in_the_quote() -> None:
 @pytest.mark.parametrize(("line", "name", "url"), [
     ("<https://bare.example/page>", "bare.example", "https://bare.example/page"),
     ("[Named](https://named.example/y)", "Named", "https://named.example/y"),
+    ("[Paper](https://paper.example/z):", "Paper", "https://paper.example/z"),
 ])
 def test_a_link_alone_right_before_a_quote_is_its_source(line: str, name: str, url: str) -> None:
     (quote,) = _quotes(f"# What is Foo\n\n{line}\n\n> Foo is another thing.\n")

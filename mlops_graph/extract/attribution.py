@@ -100,10 +100,11 @@ def lead_attribution(part: Inline) -> Attribution | None:
 
 
 def link_alone(part: Inline) -> Attribution | None:
-    """A paragraph that is one web link and nothing else (``<url>``, ``[X](url)``; not an image),
-    as the source of the quote right after it."""
+    """A paragraph that is one web link and nothing else but maybe a colon (``<url>``, ``[X](url):``;
+    not an image), as the source of the quote right after it."""
     form = _single_link_form(part)
-    if form is None or form[0].strip() != _LINK or form[1].kind == "image" or not is_web_url(form[1].url.strip()):
+    if (form is None or form[0].strip() not in (_LINK, _LINK + ":") or form[1].kind == "image"
+            or not is_web_url(form[1].url.strip())):
         return None
     return _source_from_link(form[1])
 
