@@ -68,12 +68,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         if cache is not None:
             cache.close()
     if cache is not None and cache.warning:
-        print(cache.warning, file=sys.stderr)
+        _err(cache.warning)
     for problem in result.problems:
         where = "" if problem.path == str(notes_dir) else f"{notes_dir.as_posix().rstrip('/')}/"
         _err(f"{where}{problem}")
     if args.strict and result.problems:
-        print(f"{len(result.problems)} problems; --strict: {out_dir} left unchanged", file=sys.stderr)
+        _err(f"{len(result.problems)} problems; --strict: {out_dir} left unchanged")
         return EXIT_PROBLEMS
     write_output(out_dir, result.files, background_cleanup=True)
     if not args.quiet and sys.stdout is not None:  # the output is written: a closed stdout loses only the summary
@@ -197,7 +197,7 @@ def cmd_push(args: argparse.Namespace) -> int:
         report = push_graphs(
             graphs, args.endpoint, manifest_graph=manifest, user=args.user, password=password,
             auth=args.auth, dry_run=args.dry_run,
-            progress=(lambda line: print(line, file=sys.stderr)) if args.verbose else None,
+            progress=_err if args.verbose else None,
         )
     except PushError as exc:
         # A push that stopped half-way leaves old and new graphs side by side: name the ones it changed.

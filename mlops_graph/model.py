@@ -21,7 +21,7 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        path = self.path if self.path.isprintable() else printable(self.path)
+        path = printable(self.path)
         where = f"{path}:{self.line}" if self.line is not None else path
         return f"{where}: {self.message}"
 

@@ -153,6 +153,11 @@ def _read_key(base: bytes, note_file: NoteFile, settings: Settings) -> bytes | N
         return None
     if size > settings.max_note_bytes:
         return None
+    return _reading_key(base, note_file, data)
+
+
+def _reading_key(base: bytes, note_file: NoteFile, data: bytes) -> bytes:
+    """The cache key of the reading of ``note_file`` when it holds ``data``."""
     return digest(base, note_file.rel, data)
 
 
@@ -201,8 +206,8 @@ def read_one(note_file: NoteFile, settings: Settings) -> tuple[Note | None, list
 
 def read_keyed(note_file: NoteFile, settings: Settings,
                key_base: bytes | None) -> tuple[Note | None, list[Problem], bytes | None]:
-    """:func:`read_one`, and the cache key of the bytes it read (made from ``key_base``, as
-    ``_read_key`` makes it); None without ``key_base``, or for a file that could not be read."""
+    """:func:`read_one`, and the cache key of the bytes it read (made from ``key_base``); None
+    without ``key_base``, or for a file that could not be read."""
     problems: list[Problem] = []
     try:
         data, size = _read_limited(note_file.path, settings.max_note_bytes)
@@ -215,7 +220,7 @@ def read_keyed(note_file: NoteFile, settings: Settings,
         return None, [Problem(note_file.rel, None, "disappeared while the build was running; skipped")], None
     except OSError as exc:
         return None, [Problem(note_file.rel, None, f"cannot be read: {exc.strerror or exc}; skipped")], None
-    key = digest(key_base, note_file.rel, data) if key_base is not None else None
+    key = _reading_key(key_base, note_file, data) if key_base is not None else None
     text, decode_problems = decode(data, note_file.rel)
     problems.extend(decode_problems)
     if text is None:

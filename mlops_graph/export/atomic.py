@@ -22,17 +22,18 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import functools
 import os
 import re
 import shutil
 import stat
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from mlops_graph import libc
 from mlops_graph.errors import OutputError
@@ -74,15 +75,23 @@ def _exchange(a: Path, b: Path) -> bool:
 _AT_SYMLINK_FOLLOW = 0x400
 
 
+@functools.cache
+def _linkat() -> Any | None:
+    """The C library's ``linkat``, when it and ``/proc/self/fd`` are there (Linux)."""
+    linkat = libc.function("linkat")
+    if linkat is None or not os.path.isdir("/proc/self/fd"):
+        return None
+    linkat.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+    return linkat
+
+
 def _link_descriptor(fd: int, target: str) -> bool:
     """Link the file open as ``fd`` to ``target`` (Linux ``linkat`` of ``/proc/self/fd/N``, following
     it); False where that is not available. ``os.link`` calls ``link``, which does not follow it."""
-    linkat = libc.function("linkat")
-    by_descriptor = f"/proc/self/fd/{fd}"
-    if linkat is None or not os.path.exists(by_descriptor):
+    linkat = _linkat()
+    if linkat is None:
         return False
-    linkat.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-    if linkat(_AT_FDCWD, os.fsencode(by_descriptor), _AT_FDCWD, os.fsencode(target), _AT_SYMLINK_FOLLOW) == 0:
+    if linkat(_AT_FDCWD, f"/proc/self/fd/{fd}".encode(), _AT_FDCWD, os.fsencode(target), _AT_SYMLINK_FOLLOW) == 0:
         return True
     errno = ctypes.get_errno()
     raise OSError(errno, os.strerror(errno), target)
@@ -108,7 +117,7 @@ def _safe_relative(name: str) -> Path:
     return rel
 
 
-def process_alive(pid: int) -> bool:
+def _alive(pid: int) -> bool:
     """Whether process ``pid`` is this one or still running (or cannot be signalled)."""
     if pid == os.getpid():
         return True
@@ -157,24 +166,30 @@ def check_writable(out_dir: Path) -> None:
         raise OutputError(f"{out_dir}: cannot create the output folder: {parent} is not writable")
 
 
+def dead_leftovers(parent: Path, pattern: re.Pattern[str]) -> Iterator[Path]:
+    """The folders in ``parent`` whose name ``pattern`` matches, its ``pid`` group naming a process
+    that is gone: what a killed build or query left behind (in name order; links are never followed)."""
+    try:
+        names = sorted(os.listdir(parent))
+    except OSError:
+        return
+    for name in names:
+        match = pattern.match(name)
+        if match is None or _alive(int(match.group("pid"))):
+            continue
+        leftover = parent / name
+        if not leftover.is_symlink() and leftover.is_dir():
+            yield leftover
+
+
 def _clean_leftovers(parent: Path, out_dir: Path) -> None:
     """Remove staging and retired folders left in ``parent`` by builds whose process is gone.
 
     A retired folder holds an old output under its own name; if that output is missing (a build
     was killed between the two renames of the fallback swap), it is put back first.
     """
-    try:
-        names = sorted(os.listdir(parent))
-    except OSError:
-        return
-    for name in names:
-        match = _LEFTOVER.match(name)
-        if match is None or process_alive(int(match.group("pid"))):
-            continue
-        leftover = parent / name
-        if leftover.is_symlink() or not leftover.is_dir():
-            continue
-        if name.startswith(RETIRED_PREFIX):
+    for leftover in dead_leftovers(parent, _LEFTOVER):
+        if leftover.name.startswith(RETIRED_PREFIX):
             old = leftover / out_dir.name
             if old.is_dir() and not out_dir.exists() and not out_dir.is_symlink():
                 with contextlib.suppress(OSError):

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from mlops_graph.config import QUERY_FORMATS
 from mlops_graph.errors import QueryError, StoreError
-from mlops_graph.export.atomic import process_alive
+from mlops_graph.export.atomic import dead_leftovers, remove_tree
 from mlops_graph.graph.namespaces import prefixes
 from mlops_graph.query.binding import LABEL_KEYS, bind_values, bound_text, concepts_by_label
 from mlops_graph.query.named import NamedQuery
@@ -198,16 +198,8 @@ def _put_in_place(graph_file: Path, fmt: ox.RdfFormat, folder: Path, digest: str
 
 def _clean_leftovers(parent: Path) -> None:
     """Remove the folders that queries whose process is gone were loading or replacing."""
-    try:
-        names = os.listdir(parent)
-    except OSError:
-        return
-    for name in names:
-        match = _LEFTOVER.match(name)
-        if match is not None and not process_alive(int(match.group("pid"))):
-            leftover = parent / name
-            if leftover.is_dir() and not leftover.is_symlink():
-                shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in dead_leftovers(parent, _LEFTOVER):
+        remove_tree(leftover)
 
 
 def _read_labels(folder: Path) -> dict[str, list[str]] | None:

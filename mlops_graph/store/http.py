@@ -52,13 +52,11 @@ def check_endpoint(url: str, what: str) -> urllib.parse.SplitResult:
     """
     try:
         parts = urllib.parse.urlsplit(url)
-        if parts.username is not None or parts.password is not None:
-            raise StoreError(f"the {what} URL must not contain a user name or password; give them separately")
         host, _port = parts.hostname, parts.port
-    except ValueError as exc:  # not shown: the URL may hold a password
-        if isinstance(exc, StoreError):
-            raise
+    except ValueError:  # not shown: the URL may hold a password
         raise StoreError(f"the {what} URL is not a valid URL (check its host and port)") from None
+    if parts.username is not None or parts.password is not None:
+        raise StoreError(f"the {what} URL must not contain a user name or password; give them separately")
     if parts.scheme not in ("http", "https") or not host:
         raise StoreError(f"the {what} URL {url!r} is not an http:// or https:// URL")
     return parts

@@ -108,9 +108,9 @@ def run_select(
             if not isinstance(solutions, ox.QuerySolutions):
                 raise QueryError(f"{endpoint}: the answer to query {name!r} is not a table of solutions")
             data = solutions.serialize(format=fmt)  # the rows are read here
+        except QueryError:
+            raise
         except (SyntaxError, ValueError) as exc:
-            if isinstance(exc, QueryError):
-                raise
             raise QueryError(
                 f"{endpoint}: the answer to query {name!r} is not SPARQL JSON results: {exc}"
             ) from exc
