@@ -76,6 +76,8 @@ class Note:
     term: str
     """The term the note is about, from its title heading or its title."""
     date: dt.date | None = None
+    modified: dt.date | None = None
+    """When the note was last changed (``updated``, ``modified``, ``last_modified`` …)."""
     notetype: str | None = None
     author: str | None = None
     lang: str | None = None

@@ -25,13 +25,13 @@ from mlops_graph.export.atomic import Piece, Span
 from mlops_graph.export.report import TOP_CONCEPTS, render_report
 from mlops_graph.extract.concepts import ConceptIndex, build_index, index_inputs, vocabulary_for
 from mlops_graph.extract.consensus import ConsensusRow, agreement, consensus, consensus_by_term, cooccurrence
-from mlops_graph.extract.notes import read_note
+from mlops_graph.extract.notes import once_per_key, read_note
 from mlops_graph.extract.suggest import suggest, suggestions_csv
 from mlops_graph.graph.iris import Iris
 from mlops_graph.graph.mapping import Mapper, NoteMapping, SourceFact, concept_triples, source_triples
 from mlops_graph.graph.namespaces import prefixes
 from mlops_graph.model import Note, Problem
-from mlops_graph.read.files import NoteFile, decode, discover
+from mlops_graph.read.files import NoteFile, decode, discover, skipped_line
 from mlops_graph.workers import (
     Background,
     Body,
@@ -66,12 +66,15 @@ class Summary:
     triples: int = 0
     problems: int = 0
     skipped: int = 0
+    folders: str = ""
+    """The folders that were not read, and why (``skipped_line``)."""
 
     def line(self) -> str:
         return (
             f"{self.notes} notes, {self.definitions} definitions, {self.sources} sources, "
             f"{self.concepts} concepts, {self.mentions} mentions, {self.triples} triples, {self.problems} problems"
             + (f" ({self.skipped} files skipped)" if self.skipped else "")
+            + (f"; {self.folders}" if self.folders else "")
         )
 
 
@@ -98,18 +101,18 @@ class BuildResult:
 
 def read_notes(
     notes_dir: Path, settings: Settings, *, exclude: tuple[Path, ...] = (), progress: Progress | None = None,
-    workers: int | None = None, cache: BuildCache | None = None,
+    workers: int | None = None, cache: BuildCache | None = None, skipped: dict[str, int] | None = None,
 ) -> tuple[list[Note], list[Problem], int]:
     """Read every note under ``notes_dir``; returns the notes, the problems and the number of files.
 
     With a ``cache``, files whose path and bytes are unchanged since it last saw them are not
     parsed again; ``cache.note_keys`` then maps each note's path to the key of its reading."""
-    files, problems = discover(notes_dir, exclude=exclude)
+    files, problems = discover(notes_dir, exclude=exclude, skipped=skipped)
     keys: list[bytes | None] = [None] * len(files)
     present: set[bytes] = set()
     base: bytes | None = None
     if cache is not None and cache.enabled:
-        base = digest(program_digest(), "read", settings.date_order)
+        base = digest(program_digest(), "read", settings.date_order, settings.title_from)
         keys = [_read_key(base, note_file, settings) for note_file in files]
         present = cache.present("read", [k for k in keys if k is not None])
     todo = [i for i, key in enumerate(keys) if key is None or key not in present]
@@ -225,7 +228,7 @@ def read_keyed(note_file: NoteFile, settings: Settings,
     problems.extend(decode_problems)
     if text is None:
         return None, problems, key
-    result = read_note(note_file.rel, text, settings.date_order)
+    result = read_note(note_file.rel, text, settings.date_order, settings.title_from)
     problems.extend(result.problems)
     return result.note, problems, key
 
@@ -440,8 +443,10 @@ def _report(mappings: list[NoteMapping], index: ConceptIndex, summary_line: str)
 
 def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progress: Progress | None,
            workers: int | None, cache: BuildCache | None) -> BuildResult:
+    skipped: dict[str, int] = {}
     notes, problems, file_count = read_notes(notes_dir, settings, exclude=exclude, progress=progress,
-                                             workers=workers, cache=cache)
+                                             workers=workers, cache=cache, skipped=skipped)
+    problems = once_per_key(problems)
     vocabulary = vocabulary_for(settings)
     index = _memo(cache, "index", lambda: index_inputs(settings.base_iri, vocabulary, notes),
                   lambda: build_index(settings.base_iri, vocabulary, notes))
@@ -478,7 +483,7 @@ def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progr
                                                        nice=SHORTER_TASKS_NICE)
         triple_count += _shared_graphs(bodies, mapper, facts, b"".join(fact_keys), concepts, cache)
         return _finish(notes_dir, notes, problems, file_count, index, mappings, bodies,
-                       note_files, triple_count, store, pending, parallel)
+                       note_files, triple_count, store, pending, parallel, skipped_line(skipped))
     except BaseException:
         for task in pending.values():
             task.cancel()
@@ -508,7 +513,8 @@ def _shared_graphs(bodies: dict[str, Body], mapper: Mapper, facts: set[SourceFac
 
 def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_count: int, index: ConceptIndex,
             mappings: list[NoteMapping], bodies: dict[str, Body], note_files: dict[str, str], triple_count: int,
-            store: BodyStore | None, pending: dict[str, Background[bytes]], parallel: bool) -> BuildResult:
+            store: BodyStore | None, pending: dict[str, Background[bytes]], parallel: bool,
+            folders: str = "") -> BuildResult:
     """The whole-corpus steps, once every note is rendered; the report is added to ``pending``."""
     pfx = prefixes(index.base_iri)
 
@@ -522,6 +528,7 @@ def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_co
         triples=triple_count,
         problems=len(problems),
         skipped=file_count - len(notes),
+        folders=folders,
     )
     if not notes and file_count == 0:
         problems.append(Problem(str(notes_dir), None, "has no Markdown notes (*.md)", "warning"))

@@ -69,7 +69,7 @@ def test_a_link_alone_that_no_quote_follows_stays_a_passage() -> None:
 
 
 def test_a_heading_and_a_quote_between_two_rules_are_body() -> None:
-    result = read_note("x.md", "---\n## What is Bar\n> Bar is a thing.\n---\nbody text\n")
+    result = read_note("x.md", "---\n## What is Bar\n> Bar is a thing.\n---\nbody text\n", title_from="heading")
     assert result.note is not None
     assert result.note.title == "What is Bar"
     assert [(q.term, q.text) for q in result.note.quotes] == [("Bar", "Bar is a thing.")]
@@ -81,7 +81,7 @@ def test_a_heading_and_a_quote_between_two_rules_are_body() -> None:
 @pytest.mark.parametrize("keys", ["title: a: b\n", "  title: Foo\n  tags: [a, b\n",
                                   "source: [Feast](https://feast.dev)\ntitle: Feature store\ntags: [mlops]\n"])
 def test_broken_yaml_after_a_comment_is_still_reported_as_yaml(keys: str) -> None:
-    result = read_note("x.md", f"---\n# my keys\n{keys}---\n\n# Real Title\n")
+    result = read_note("x.md", f"---\n# my keys\n{keys}---\n\n# Real Title\n", title_from="heading")
     assert result.note is not None and result.note.title == "Real Title"
     assert any("front matter is not valid YAML" in str(p) for p in result.problems)
     assert result.note.passages == ()
@@ -102,16 +102,16 @@ def test_a_quote_of_only_an_image_keeps_its_last_line() -> None:
     assert quote.text.strip() == "— Chip Huyen"
 
 
-@pytest.mark.parametrize("line", [
-    "![Architecture of the Foo serving stack](https://img.example/arch.png)",
-    "[Feature store](feature-store.md)",
+@pytest.mark.parametrize(("line", "passages"), [
+    ("![Architecture of the Foo serving stack](https://img.example/arch.png)", 0),  # an image is not prose
+    ("[Feature store](feature-store.md)", 1),
 ])
-def test_an_image_or_a_link_to_a_file_before_a_quote_stays_a_passage(line: str) -> None:
+def test_an_image_or_a_link_to_a_file_before_a_quote_is_no_source(line: str, passages: int) -> None:
     note = read_note("x.md", f"# What is Foo\n\nFoo is a summary.\n\n{line}\n\n> Foo is another thing.\n").note
     assert note is not None
     (quote,) = [q for q in note.quotes if not q.is_summary]
     assert quote.source is None
-    assert len(note.passages) == 1 and note.passages[0].line == 5
+    assert [p.line for p in note.passages] == [5] * passages
 
 
 def test_a_link_handed_back_as_a_passage_names_no_later_quote() -> None:

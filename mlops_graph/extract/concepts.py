@@ -20,7 +20,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from mlops_graph.config import Settings
 from mlops_graph.errors import VocabularyError
-from mlops_graph.extract.notes import slugify
+from mlops_graph.extract.notes import names_a_thing, slugify
 from mlops_graph.graph.namespaces import SKOS
 from mlops_graph.model import Note
 
@@ -191,7 +191,9 @@ def index_inputs(base_iri: str, vocabulary: list[Concept], notes: Iterable[Note]
 
 
 def build_index(base_iri: str, vocabulary: list[Concept], notes: Iterable[Note]) -> ConceptIndex:
-    """Vocabulary concepts, plus a concept for each note's term, alias and tag.
+    """Vocabulary concepts, plus a concept for each note's term, alias and tag that names a thing
+    (:func:`~mlops_graph.extract.notes.names_a_thing`: not a question, a sentence or a section
+    heading such as "Resources"; a tag of emoji only names none), and for each term a quote defines.
 
     A note's aliases become alternative labels of its term. Acronym pairs stated in the text
     ("MLOps stands for Machine Learning Operations", "Continuous Training (CT)") join a label to a
@@ -200,14 +202,17 @@ def build_index(base_iri: str, vocabulary: list[Concept], notes: Iterable[Note])
     index = ConceptIndex(base_iri, vocabulary)
     ordered = sorted(notes, key=lambda n: n.path)
     for note in ordered:
-        term = index.get_or_create(note.term)
+        term = index.get_or_create(note.term) if names_a_thing(note.term) else index.lookup(note.term)
         for alias in note.aliases:
-            index.add_label(term, alias)
+            if term is not None:
+                index.add_label(term, alias)
+            elif names_a_thing(alias):
+                term = index.get_or_create(alias)
         for quote in note.quotes:
             index.get_or_create(quote.term)
         for tag in note.tags:
             label = tag_label(tag)
-            if label:
+            if label and names_a_thing(label):
                 index.get_or_create(label)
     for note in ordered:
         for short, long in note.alias_pairs:

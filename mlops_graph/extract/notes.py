@@ -1,7 +1,25 @@
-"""From one note file's text to a ``Note``: front matter, title, term, quotes, links and prose."""
+"""From one note file's text to a ``Note``: front matter, title, term, quotes, links and prose.
+
+How a note is read, as its author sees it in Obsidian, Quartz or a Jekyll garden:
+
+- title: the front matter ``title``; without one, the file name (``title-from = "file"``, the
+  default) or the first heading (``title-from = "heading"``), and the file name when there is none;
+- dates: ``DATE_KEYS`` give the note's date, ``MODIFIED_KEYS`` the date it was last changed, in any
+  spelling (``date created``, ``dateCreated``, ``created_at``, ``last_modified`` …) and with a time
+  (``2023-01-05 14:32``, ``2022-03-14 10:00:00 +0700``); a date that cannot be read is reported;
+- tags: the front matter ``tags`` and ``#tags`` in the text and in headings, nested (``#ml/ops``)
+  or emoji (``#🌱``), never a hex colour (``#ffff00``), nor inside code, math, links or URLs; a
+  paragraph of tags only is not prose;
+- links: wiki-links and embedded notes (``![[note]]``) are links to notes; images and attachments
+  are not (see :mod:`mlops_graph.read.markdown`); a text left empty by markup is no passage;
+- front matter lists of text or numbers (``cssclasses``, ``aliases`` of a plugin) are kept as one
+  metadata entry per item; mappings (make.md's ``_links`` …) are not, and are reported once per key;
+- an empty note (an Obsidian folder note) is still a note, with its title, and a link target.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import unicodedata
@@ -15,21 +33,89 @@ from mlops_graph.extract.urls import host_of, is_web_url
 from mlops_graph.model import Note, Passage, Problem, Quote, ReadResult, SourceRef, WikiLink
 from mlops_graph.read.dates import parse_date
 from mlops_graph.read.frontmatter import describe, is_scalar, split_front_matter
-from mlops_graph.read.markdown import Block, Inline, parse_blocks, split_last_line
+from mlops_graph.read.markdown import Block, Inline, parse_blocks, split_last_line, strip_tags
 from mlops_graph.read.noncharacters import MESSAGE as NONCHARACTER_MESSAGE
 from mlops_graph.read.noncharacters import has_noncharacter, lines_with_noncharacters, replace_noncharacters
 
-#: Front matter keys with a meaning of their own; every other scalar key is kept as metadata.
-KNOWN_KEYS = ("title", "date", "notetype", "author", "aliases", "tags", "lang", "language")
+#: Spellings of the key that holds a note's date, best first, in the form ``_key_form`` gives.
+DATE_KEYS = ("date", "created", "datecreated", "createdat", "createdon", "creationdate", "createddate")
+#: Spellings of the key that holds the date a note was last changed, best first.
+MODIFIED_KEYS = ("updated", "modified", "lastmodified", "lastmodifiedat", "datemodified", "modifiedat",
+                 "dateupdated", "updatedat", "lastupdated", "lastmod", "modifieddate")
+#: Front matter keys with a meaning of their own; every other key is kept as metadata.
+KNOWN_KEYS = ("title", "notetype", "author", "aliases", "tags", "lang", "language")
 MAX_LIST_ITEMS = 200
 MAX_SCALAR_CHARS = 10_000
 MAX_EXTRA_KEYS = 1_000
 
-_INLINE_TAG = re.compile(r"(?<![\w&#/\\])#(?P<tag>[^\W\d_][\w/-]*[\w])", re.UNICODE)
+_EMOJI = "\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200d"
+_INLINE_TAG = re.compile(rf"(?<![\w&#/\\])#(?P<tag>[\w{_EMOJI}][\w/{_EMOJI}-]*)", re.UNICODE)
+_TAGS_ONLY = re.compile(rf"\s*(?:#[\w/{_EMOJI}-]+\s*)+", re.UNICODE)
+_HEX = re.compile(r"[0-9a-fA-F]+")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$")
 _WIKIPEDIA_LANG = re.compile(r"^(?P<lang>[a-z]{2,3})\.(?:m\.)?wikipedia\.")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
+
+
+SECTION_HEADINGS = frozenset({
+    "abstract", "acknowledgements", "advantages", "advantages and disadvantages", "appendix", "approach",
+    "background", "bibliography", "conclusion", "conclusions", "contents", "definition", "definitions", "details",
+    "disadvantages", "discussion", "evaluation", "example", "examples", "experiments", "faq", "further reading",
+    "future work", "highlights", "how does it work", "how it works", "how to", "how to do", "how to use", "idea",
+    "ideas", "implementation", "in short", "input", "inputs", "installation", "intro", "introduction", "items",
+    "key ideas", "key points", "key takeaways", "learnings", "lessons learned", "limitations", "links", "method",
+    "methodology", "methods", "motivation", "my notes", "my thoughts", "next steps", "note", "notes",
+    "other notes", "output", "outputs", "overview", "paper info", "problem", "problem statement",
+    "pros and cons", "questions", "quotes", "reading", "recap", "reference", "references", "related",
+    "related notes", "related work", "resource", "resources", "result", "results", "see also", "setup",
+    "solution", "solutions", "source", "sources", "steps", "summary", "table of contents", "takeaways",
+    "thoughts", "tl dr", "tldr", "todo", "to do", "usage", "what is it", "what is this", "why",
+    "why it matters", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+})
+"""Headings that name a part of a note, never a thing ("Resources", "How it works", "Three"), in
+the form :func:`_heading_form` gives."""
+_SECTION_WORDS = re.compile(
+    r"^(?:part|step|stage|phase|scenario|section|chapter|case|example|option|level|round|week|day|lesson|"
+    r"lecture|module|episode|question|q|a)\s*\d+$")
+"""A part of a note by its number: "Scenario 1", "Step 2"."""
+_QUESTION_WORDS = frozenset("what how why when where who whom whose which is are do does did can could should "
+                            "would will shall may might".split())
+
+
+def _heading_form(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]+", " ", text.casefold()).split())
+
+
+def names_a_thing(label: str) -> bool:
+    """Whether a title, alias, tag or heading names a thing a concept can stand for: a name of at
+    most six words, not a section of a note ("Resources", "Scenario 1", "1. Setup"), not a question
+    ("What is it?", "How does it work") and not a sentence or a subtitle (ending in ``.``, ``?``,
+    ``!`` or ``:``, or split by a dash or a colon)."""
+    text = " ".join(label.split())
+    words = text.split()
+    if not words or len(words) > 6 or not any(c.isalpha() for c in text):
+        return False
+    if text[-1] in ".?!:;" or re.search(r"\s[—–-]\s|:\s|^\d+[.)]\s", text):
+        return False
+    form = _heading_form(text)
+    return not (form in SECTION_HEADINGS or _SECTION_WORDS.match(form) or words[0].casefold() in _QUESTION_WORDS)
+
+
+def _key_form(key: str) -> str:
+    """A front matter key without case, spaces, hyphens and underscores: ``Date Created`` is ``datecreated``."""
+    return re.sub(r"[\s_-]+", "", key.casefold())
+
+
+def is_tag(tag: str) -> bool:
+    """Whether ``#tag`` is a tag: not only digits (``#1``), and not a hex colour (``#ffff00``,
+    ``#fff``, ``#f0a``, ``#ffff0080``; three or six letters a–f alone are a colour only when
+    they repeat one letter, so ``#fab`` is a tag)."""
+    if not tag or tag.isdigit():
+        return False
+    if _HEX.fullmatch(tag) and len(tag) in (3, 4, 6, 8):
+        return any(c.isdigit() for c in tag) or len(set(tag.lower())) == 1
+    return True
 
 
 def slugify(text: str) -> str:
@@ -83,10 +169,16 @@ def _lang_of_quote(text: str, source: SourceRef | None, note_lang: str | None) -
     return note_lang
 
 
+def file_title(rel: str) -> str:
+    """The title Obsidian shows for a file: its name without the folder and the ``.md``."""
+    return rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
 class _NoteReader:
-    def __init__(self, rel: str, date_order: str) -> None:
+    def __init__(self, rel: str, date_order: str, title_from: str = "file") -> None:
         self.rel = rel
         self.date_order = date_order
+        self.title_from = title_from
         self.problems: list[Problem] = []
 
     def problem(self, line: int | None, message: str, severity: str = "error") -> None:
@@ -148,20 +240,18 @@ class _NoteReader:
         title = self.scalar("title", title_value, lines.get("title"))
         if title is not None and not isinstance(title_value, str):
             self.problem(lines.get("title"), f"title is {describe(title_value)}; read as text {title!r}", "warning")
+        if title is not None and "<" in title:
+            title = strip_tags(title)
         headings = [b for b in blocks if b.kind == "heading" and b.parts]
         first_heading = headings[0] if headings else None
-        if title is None:
-            title = first_heading.parts[0].text.strip() if first_heading else None
+        if title is None and self.title_from == "heading" and first_heading is not None:
+            title = first_heading.parts[0].text.strip()
         if not title:
-            title = self.rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            title = file_title(self.rel)
         title = " ".join(title.split())
 
-        date = None
-        if "date" in values and values["date"] is not None:
-            try:
-                date = parse_date(values["date"], self.date_order)
-            except DateError as exc:
-                self.problem(lines.get("date"), exc.message)
+        date = self.date(values, lines, DATE_KEYS)
+        modified = self.date(values, lines, MODIFIED_KEYS)
         lang = None
         for key in ("lang", "language"):
             raw = self.scalar(key, values.get(key), lines.get(key))
@@ -172,31 +262,34 @@ class _NoteReader:
                     self.problem(lines.get(key), f"{key} {raw!r} is not a language tag such as 'en' or 'pt-BR'")
         extra: list[tuple[str, str]] = []
         structured: list[str] = []
+        dates = {key for key in values if _key_form(key) in DATE_KEYS or _key_form(key) in MODIFIED_KEYS}
         # YAML aliases can repeat one long value under many keys: what is kept never exceeds the
         # note's own length, nor MAX_EXTRA_KEYS keys.
         budget = len(text)
         for key, value in values.items():
-            if key in KNOWN_KEYS:
+            if key in KNOWN_KEYS or key in dates:
                 continue
-            if value is not None and not is_scalar(value):
+            items = value[:MAX_LIST_ITEMS] if isinstance(value, list) else [value]
+            if any(item is not None and not is_scalar(item) for item in items):
                 structured.append(key)
                 continue
-            kept = self.scalar(key, value, lines.get(key))
-            if kept is None:
-                continue
-            budget -= len(key) + len(kept)
-            if budget < 0 or len(extra) >= MAX_EXTRA_KEYS:
-                self.problem(lines.get(key), f"front matter has more metadata than the note's own text "
-                             f"(YAML aliases?); keys from {key!r} on are not kept")
+            items = list(dict.fromkeys(items))
+            over = False
+            for item in items:
+                kept = self.scalar(key, item, lines.get(key))
+                if kept is None:
+                    continue
+                budget -= len(key) + len(kept)
+                if budget < 0 or len(extra) >= MAX_EXTRA_KEYS:
+                    self.problem(lines.get(key), f"front matter has more metadata than the note's own text "
+                                 f"(YAML aliases?); keys from {key!r} on are not kept")
+                    over = True
+                    break
+                extra.append((key, kept))
+            if over:
                 break
-            extra.append((key, kept))
-        if structured:
-            names = ", ".join(repr(k) for k in structured[:10]) + (", …" if len(structured) > 10 else "")
-            self.problem(
-                lines.get(structured[0]),
-                f"front matter key(s) {names} hold lists, mappings or other values that are not "
-                f"text, a number or a date; not kept",
-            )
+        for key in structured:
+            self.problem(lines.get(key), structured_message(key), "warning")
 
         quotes, passages, wikilinks, tags_inline, pairs, term = self.body(blocks, first_heading, title, lang)
         tags = self.string_list("tags", values.get("tags"), lines.get("tags"))
@@ -207,6 +300,7 @@ class _NoteReader:
             title=title,
             term=term,
             date=date,
+            modified=modified,
             notetype=self.scalar("notetype", values.get("notetype"), lines.get("notetype")),
             author=self.scalar("author", values.get("author"), lines.get("author")),
             lang=lang,
@@ -218,6 +312,21 @@ class _NoteReader:
             passages=tuple(passages),
             alias_pairs=tuple(dict.fromkeys(pairs)),
         )
+
+    def date(self, values: dict[str, object], lines: dict[str, int], spellings: tuple[str, ...]) -> dt.date | None:
+        """The first readable date under one of ``spellings``; each unreadable one is reported."""
+        found = sorted((spellings.index(_key_form(key)), key) for key in values if _key_form(key) in spellings)
+        date = None
+        for _rank, key in found:
+            if values[key] is None:
+                continue
+            try:
+                parsed = parse_date(values[key], self.date_order)
+            except DateError as exc:
+                self.problem(lines.get(key), exc.message if key == "date" else f"{key}: {exc.message}")
+                continue
+            date = date or parsed
+        return date
 
     def body(
         self, blocks: list[Block], first_heading: Block | None, title: str, lang: str | None
@@ -244,7 +353,7 @@ class _NoteReader:
 
         def collect(part: Inline) -> None:
             for link in part.links:
-                if link.kind == "wiki":
+                if link.kind == "wiki" or link.kind == "embed":
                     target = link.url.split("|", 1)[0].split("#", 1)[0].strip()
                     if target:
                         wikilinks.append(WikiLink(target, part.line))
@@ -254,11 +363,13 @@ class _NoteReader:
                 continue
             for part in block.parts:
                 collect(part)
+                if block.kind != "code":
+                    tags.extend(_inline_tags(part))
             if block.kind == "heading":
                 pending = link_paragraph = None
                 if block is not first_heading and block.parts:
                     current_term, _ = term_from_heading(block.parts[0].text)
-                    if not current_term:
+                    if not current_term or not names_a_thing(current_term):
                         current_term = note_term
                 continue
             if block.kind == "paragraph" and len(block.parts) == 1:
@@ -330,11 +441,11 @@ class _NoteReader:
                 pairs.extend(quote.alias_pairs)
                 continue
             pending = None
-            if block.kind in ("code", "html"):
+            if block.kind == "code":
                 continue
             for part in block.parts:
-                passages.append(Passage(part.text, part.line, part.code_spans))
-                tags.extend(_inline_tags(part))
+                if part.text.strip() and not _TAGS_ONLY.fullmatch(part.text):
+                    passages.append(Passage(part.text, part.line, part.code_spans))
         return quotes, passages, wikilinks, tuple(dict.fromkeys(tags)), pairs, note_term
 
 
@@ -359,16 +470,41 @@ def _inline_tags(part: Inline) -> list[str]:
     blocked = [(link.start, link.end) for link in part.links] + list(part.code_spans)
     found = []
     for match in _INLINE_TAG.finditer(part.text):
-        if not any(a <= match.start() < b for a, b in blocked):
-            found.append(match.group("tag"))
+        tag = match.group("tag").rstrip("/-")
+        if is_tag(tag) and not any(a <= match.start() < b for a, b in blocked):
+            found.append(tag)
     return found
 
 
-def read_note(rel: str, text: str, date_order: str = "DMY") -> ReadResult:
-    """Read one note's decoded text. Problems are collected; only an empty note gives no ``Note``."""
-    reader = _NoteReader(rel, date_order)
-    if not text.strip():
-        reader.problem(None, "is empty; nothing to export")
-        return ReadResult(rel, None, tuple(reader.problems))
+_STRUCTURED_END = "(plugin data?), which has no place in the graph; not kept"
+
+
+def structured_message(key: str) -> str:
+    """The message for a front matter key whose value is a mapping, or a list holding one."""
+    return f"front matter key {key!r} holds a mapping or a list of them {_STRUCTURED_END}"
+
+
+def once_per_key(problems: list[Problem]) -> list[Problem]:
+    """The problems, with those :func:`structured_message` made for one key in several notes
+    given once, at the first note, saying in how many notes the key is."""
+    by_message: dict[str, list[Problem]] = {}
+    for problem in problems:
+        if problem.message.endswith(_STRUCTURED_END):
+            by_message.setdefault(problem.message, []).append(problem)
+    result = []
+    for problem in problems:
+        same = by_message.get(problem.message)
+        if same is None or len(same) == 1:
+            result.append(problem)
+        elif same[0] is problem:
+            result.append(Problem(problem.path, problem.line, f"{problem.message} (in {len(same)} notes, "
+                                                              f"reported here once)", problem.severity))
+    return result
+
+
+def read_note(rel: str, text: str, date_order: str = "DMY", title_from: str = "file") -> ReadResult:
+    """Read one note's decoded text. Problems are collected. An empty note (an Obsidian folder
+    note) is a note with its file name as title."""
+    reader = _NoteReader(rel, date_order, title_from)
     note = reader.read(text)
     return ReadResult(rel, note, tuple(reader.problems))

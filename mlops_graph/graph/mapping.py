@@ -30,6 +30,7 @@ class P:
     type = ox.NamedNode(RDF + "type")
     title = ox.NamedNode(DCTERMS + "title")
     created = ox.NamedNode(DCTERMS + "created")
+    modified = ox.NamedNode(DCTERMS + "modified")
     subject = ox.NamedNode(DCTERMS + "subject")
     publisher = ox.NamedNode(DCTERMS + "publisher")
     note_type = ox.NamedNode(MG + "noteType")
@@ -219,6 +220,8 @@ class Mapper:
         add = head.append
         if note.date is not None:
             add(T(s, P.created, ox.Literal(note.date.isoformat(), datatype=_XSD_DATE)))
+        if note.modified is not None:
+            add(T(s, P.modified, ox.Literal(note.modified.isoformat(), datatype=_XSD_DATE)))
         if note.notetype:
             add(T(s, P.note_type, _literal(note.notetype)))
         if note.author:
@@ -242,6 +245,10 @@ class Mapper:
             entry_iri = iris.metadata(note.slug, key)
             if entry_iri in used:
                 entry_iri = iris.metadata(note.slug, key, unique=True)
+            first, repeat = entry_iri, 1
+            while entry_iri in used:  # the items of a list, each an entry of the same key
+                repeat += 1
+                entry_iri = f"{first}-{repeat}"
             used.add(entry_iri)
             entry = ox.NamedNode(entry_iri)
             add(T(s, P.metadata, entry))
