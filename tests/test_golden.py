@@ -29,7 +29,10 @@ def _case_notes(case: Path, into: Path) -> Path:
     for line in (case / "notes.txt").read_text().splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
-            shutil.copy(FIXTURES / line, folder / Path(line).name)
+            if (FIXTURES / line).is_dir():  # a whole vault, hidden folders and all
+                shutil.copytree(FIXTURES / line, folder / Path(line).name)
+            else:
+                shutil.copy(FIXTURES / line, folder / Path(line).name)
     return folder
 
 

@@ -14,7 +14,8 @@ reading list" mentions MLOps.
 Typos ("Machine Laerning Operations") are found by a bounded fuzzy match, tried only on stretches of
 text that no exact match covers and that hold a word the lemmatiser does not know.
 
-Nothing is matched inside URLs (``http(s)://…``, ``www.…``) or inside the given code spans.
+Nothing is matched inside URLs (``http(s)://…``, ``www.…``), inside the given code spans (code, math,
+Liquid), or in a word right after a backslash (a TeX command such as ``\\log`` is not "logging").
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ _PLURAL_ACRONYM = re.compile(r"([A-Z][A-Z0-9]+)s")
 _BARRIER = "\x00"
 """The normal form of a token inside a URL or a code span: no label contains it."""
 _WILD = "\x01"
-_KEEP = frozenset({"staging"})
-"""Words left as they are: their lemma names something else (a "stage" is not a staging environment)."""
+_KEEP = frozenset({"staging", "meaning", "meanings", "embedding"})
+"""Words left as they are: their lemma names something else (a "stage" is not a staging environment,
+and "meaning" is not "mean"), or is not the lemma of their plural ("embeddings" is "embedding")."""
 
 STOP_LABELS = frozenset({
     "say", "said", "set", "way", "part", "process", "system", "business", "team", "value", "time",
@@ -133,7 +135,7 @@ def _read_chunk(chunk: str) -> _Chunk:
         token = m.group()
         if token in _FOLD:
             continue
-        normal = _normal(token)
+        normal = _BARRIER if m.start() and chunk[m.start() - 1] == "\\" else _normal(token)
         spans.append(m.span())
         normals.append(normal)
         if _unknown(token):

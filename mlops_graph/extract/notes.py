@@ -109,12 +109,12 @@ def _key_form(key: str) -> str:
 
 def is_tag(tag: str) -> bool:
     """Whether ``#tag`` is a tag: not only digits (``#1``), and not a hex colour (``#ffff00``,
-    ``#fff``, ``#f0a``, ``#ffff0080``; three or six letters a–f alone are a colour only when
-    they repeat one letter, so ``#fab`` is a tag)."""
+    ``#ffaa00``, ``#ffff0080``, ``#f0a``, ``#fff``; three or four letters a–f alone are a colour
+    only when they repeat one letter, so ``#fab`` and ``#cafe`` are tags)."""
     if not tag or tag.isdigit():
         return False
     if _HEX.fullmatch(tag) and len(tag) in (3, 4, 6, 8):
-        return any(c.isdigit() for c in tag) or len(set(tag.lower())) == 1
+        return len(tag) < 6 and not any(c.isdigit() for c in tag) and len(set(tag.lower())) > 1
     return True
 
 
@@ -368,8 +368,10 @@ class _NoteReader:
             if block.kind == "heading":
                 pending = link_paragraph = None
                 if block is not first_heading and block.parts:
-                    current_term, _ = term_from_heading(block.parts[0].text)
-                    if not current_term or not names_a_thing(current_term):
+                    # A section heading ("Resources", "Basic usage") names a part of the note, not a
+                    # term: only one that asks what something is ("What is X") gives its own.
+                    current_term, asks = term_from_heading(block.parts[0].text)
+                    if not (asks and names_a_thing(current_term)):
                         current_term = note_term
                 continue
             if block.kind == "paragraph" and len(block.parts) == 1:

@@ -7,7 +7,7 @@ style's): neither yields quotes or sources. What the author sees decides what th
 
 - an image (``![alt](img.png)``, ``![[Pasted image 2023.png]]``) is not text, nor a link;
 - an embedded note (``![[Other note]]``, ``![[note#Part|shown]]``) is a link to that note (kind
-  ``embed``), with no text of its own;
+  ``embed``), with the text a wiki-link to it has;
 - a wiki-link to an attachment (``[[paper.pdf|the paper]]``: a file with one of ``ATTACHMENTS``'
   suffixes) keeps its text and is a link of kind ``attachment``, never a link to a note;
 - inline HTML (``<font color="#ffff00">…</font>``, ``<br>``, ``<!-- … -->``) keeps only the words
@@ -86,8 +86,8 @@ class LinkSpan:
     start: int
     end: int
     kind: str
-    """``inline``, ``reference``, ``autolink``, ``wiki`` and so on; ``embed`` for an embedded note (a
-    link without text), ``attachment`` for a wiki-link to a file that is not a note."""
+    """``inline``, ``reference``, ``autolink``, ``wiki`` and so on; ``embed`` for an embedded note,
+    ``attachment`` for a wiki-link to a file that is not a note."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +283,7 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
     inline: _InlineBuilder | None = None
     skip_text = 0
     images: list[tuple[str, str, int]] = []
-    """(kind, target, offset) of each image or embed open: ``embed`` for a note, else ``image``."""
+    """(kind, target, offset) of each image or embedded attachment open."""
     html: list[str] | None = None
     html_line = 0
 
@@ -342,6 +342,9 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                 kind = "embed" if wiki and _suffix(target) not in ATTACHMENTS else "image"
                 if inline is None:
                     inline = _InlineBuilder(line_of(span["start"]))
+                if kind == "embed":  # shown as the note it embeds: a wiki-link, with its text
+                    inline.open_links.append((inline.length, target, "embed"))
+                    continue
                 images.append((kind, target, inline.length))
                 skip_text += 1
                 inline.dropped = True
@@ -366,11 +369,12 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                 if words and current is not None:
                     current.parts.append(Inline(words, html_line))
                 html = None
+            elif name == "Image" and inline is not None and inline.open_links and inline.open_links[-1][2] == "embed":
+                begin, url, kind_name = inline.open_links.pop()
+                inline.links.append(LinkSpan("".join(inline.chunks)[begin:], url, begin, inline.length, kind_name))
             elif name == "Image" and images:
-                kind, target, _at = images.pop()
+                images.pop()
                 skip_text -= 1
-                if kind == "embed" and inline is not None:
-                    inline.links.append(LinkSpan("", target, inline.length, inline.length, "embed"))
             elif name == "Link" and inline is not None and inline.open_links:
                 begin, url, kind_name = inline.open_links.pop()
                 text = "".join(inline.chunks)[begin:]
