@@ -5,9 +5,10 @@
 
 The gold set (``tests/gold/mentions.json``, described in ``tests/gold/README.md``) lists, for each
 blockquote and each title of the notes in ``tests/fixtures/corpus/`` and of three notes in
-``tests/fixtures/garden/``, the concepts it mentions, by name. The notes are read with the project's own reader, the concept index is built as a build would
-build it, and each gold name is turned into a concept IRI through the index's labels; a name no label
-matches counts as a miss. Scores are micro-averaged over (item, concept) pairs.
+``tests/fixtures/garden/``, the concepts it mentions, by name. The notes are read with the project's
+own reader, the concept index is built as a build would build it, and each gold name is turned into
+a concept IRI through the index's labels; a name no label matches counts as a miss. Scores are
+micro-averaged over (item, concept) pairs.
 
 Two precisions are reported. ``precision`` counts every predicted concept that the gold item lacks as
 a false positive. ``reviewed_precision`` follows the gold set's README, which lists terms the

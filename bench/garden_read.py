@@ -42,10 +42,11 @@ TEXT_PREDICATES = {
     "http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/ns/prov#value", MG + "tag", MG + "alias",
 }
 HTML_NAMES = (
-    "a abbr b big blockquote br center code del details div em font h1 h2 h3 h4 h5 h6 hr i iframe img ins "
-    "kbd li mark ol p pre s small span strike strong style sub summary sup table tbody td th thead tr tt u "
-    "ul video audio source script figure figcaption caption"
-).split()
+    "a", "abbr", "b", "big", "blockquote", "br", "center", "code", "del", "details", "div", "em", "font", "h1",
+    "h2", "h3", "h4", "h5", "h6", "hr", "i", "iframe", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "s",
+    "small", "span", "strike", "strong", "style", "sub", "summary", "sup", "table", "tbody", "td", "th", "thead",
+    "tr", "tt", "u", "ul", "video", "audio", "source", "script", "figure", "figcaption", "caption"
+)
 CHECKS = {
     "hex colours": re.compile(r"(?<![\w&])#(?:[0-9a-fA-F]{6}|(?=[0-9]*[a-fA-F])[0-9a-fA-F]{3})\b"),
     "image file names": re.compile(r"[^\s/\\]\.(?:png|jpe?g|gif|svg|webp|bmp|tiff?|excalidraw)\b|Pasted image",

@@ -47,9 +47,10 @@ _PLURAL_ACRONYM = re.compile(r"([A-Z][A-Z0-9]+)s")
 _BARRIER = "\x00"
 """The normal form of a token inside a URL or a code span: no label contains it."""
 _WILD = "\x01"
-_KEEP = frozenset({"staging", "meaning", "meanings", "embedding"})
+_KEEP = frozenset({"staging", "meaning", "meanings", "logging", "embedding"})
 """Words left as they are: their lemma names something else (a "stage" is not a staging environment,
-and "meaning" is not "mean"), or is not the lemma of their plural ("embeddings" is "embedding")."""
+"meaning" is not "mean", a "log" in "log loss" is not logging), or is not the lemma of their plural
+("embeddings" is "embedding")."""
 
 STOP_LABELS = frozenset({
     "say", "said", "set", "way", "part", "process", "system", "business", "team", "value", "time",

@@ -79,8 +79,16 @@ _SECTION_WORDS = re.compile(
     r"^(?:part|step|stage|phase|scenario|section|chapter|case|example|option|level|round|week|day|lesson|"
     r"lecture|module|episode|question|q|a)\s*\d+$")
 """A part of a note by its number: "Scenario 1", "Step 2"."""
-_QUESTION_WORDS = frozenset("what how why when where who whom whose which is are do does did can could should "
-                            "would will shall may might".split())
+_QUESTION_WORDS = frozenset({
+    "what", "how", "why", "when", "where", "who", "whom", "whose", "which", "is", "are", "do", "does", "did", "can",
+    "could", "should", "would", "will", "shall", "may", "might",
+})
+_VERBS = frozenset({
+    "is", "are", "was", "were", "be", "been", "has", "have", "had", "can", "cannot", "can't", "could", "should",
+    "would", "will", "won't", "does", "doesn't", "do", "don't", "did", "isn't", "aren't", "must",
+})
+"""Words that make a title a sentence ("Churn is hard to predict")."""
+_PRONOUNS = frozenset(["it", "this", "that", "these", "those", "they", "them", "he", "she", "we", "you", "i"])
 
 
 def _heading_form(text: str) -> str:
@@ -90,8 +98,9 @@ def _heading_form(text: str) -> str:
 def names_a_thing(label: str) -> bool:
     """Whether a title, alias, tag or heading names a thing a concept can stand for: a name of at
     most six words, not a section of a note ("Resources", "Scenario 1", "1. Setup"), not a question
-    ("What is it?", "How does it work") and not a sentence or a subtitle (ending in ``.``, ``?``,
-    ``!`` or ``:``, or split by a dash or a colon)."""
+    ("What is it?", "How does it work") nor a pronoun ("it"), and not a sentence or a subtitle
+    (with a verb such as "is" or "can", ending in ``.``, ``?``, ``!`` or ``:``, or split by a dash
+    or a colon)."""
     text = " ".join(label.split())
     words = text.split()
     if not words or len(words) > 6 or not any(c.isalpha() for c in text):
@@ -99,7 +108,9 @@ def names_a_thing(label: str) -> bool:
     if text[-1] in ".?!:;" or re.search(r"\s[—–-]\s|:\s|^\d+[.)]\s", text):
         return False
     form = _heading_form(text)
-    return not (form in SECTION_HEADINGS or _SECTION_WORDS.match(form) or words[0].casefold() in _QUESTION_WORDS)
+    folded = [word.casefold() for word in words]
+    return not (form in SECTION_HEADINGS or _SECTION_WORDS.match(form) or folded[0] in _QUESTION_WORDS
+                or _VERBS.intersection(folded) or (len(words) == 1 and folded[0] in _PRONOUNS))
 
 
 def _key_form(key: str) -> str:

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from html.parser import HTMLParser
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from itertools import accumulate
 from typing import Any, Literal, cast
 
@@ -49,14 +49,17 @@ _TEX = re.compile(r"\\\((?P<math>.+?)\\\)")
 """Inline TeX math, ``\\(x^2\\)``, as written in the note (CommonMark reads it as ``(x^2)``)."""
 _BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TAG_NAME = re.compile(r"<(?:!--|/?([A-Za-z][A-Za-z0-9-]*))")
-HTML_ELEMENTS = frozenset("""
-    a abbr acronym address area article aside audio b bdi bdo big blockquote body br button canvas caption center
-    cite code col colgroup data dd del details dfn dialog dir div dl dt em embed fieldset figcaption figure font
-    footer form h1 h2 h3 h4 h5 h6 head header hr html i iframe img input ins kbd label legend li link main map
-    mark meta meter nav noscript object ol optgroup option output p param picture pre progress q rp rt ruby s samp
-    script section select small source span strike strong style sub summary sup svg table tbody td template
-    textarea tfoot th thead time title tr track tt u ul var video wbr
-""".split())
+HTML_ELEMENTS = frozenset({
+    "a", "abbr", "acronym", "address", "area", "article", "aside", "audio", "b", "bdi", "bdo", "big", "blockquote",
+    "body", "br", "button", "canvas", "caption", "center", "cite", "code", "col", "colgroup", "data", "dd", "del",
+    "details", "dfn", "dialog", "dir", "div", "dl", "dt", "em", "embed", "fieldset", "figcaption", "figure", "font",
+    "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hr", "html", "i", "iframe", "img",
+    "input", "ins", "kbd", "label", "legend", "li", "link", "main", "map", "mark", "meta", "meter", "nav",
+    "noscript", "object", "ol", "optgroup", "option", "output", "p", "param", "picture", "pre", "progress", "q",
+    "rp", "rt", "ruby", "s", "samp", "script", "section", "select", "small", "source", "span", "strike", "strong",
+    "style", "sub", "summary", "sup", "svg", "table", "tbody", "td", "template", "textarea", "tfoot", "th", "thead",
+    "time", "title", "tr", "track", "tt", "u", "ul", "var", "video", "wbr",
+})
 """Inline tags of these elements (and comments) are markup; another ``<word>`` stays text, as a
 placeholder such as ``<user_id>`` is more often meant to be read than to be hidden."""
 
