@@ -115,7 +115,7 @@ class Block:
 
 
 class _InlineBuilder:
-    __slots__ = ("breaks", "chunks", "code", "dropped", "length", "line", "links", "open_links")
+    __slots__ = ("breaks", "chunks", "code", "dropped", "length", "line", "links", "open_links", "pending")
 
     def __init__(self, line: int) -> None:
         self.line = line
@@ -128,6 +128,8 @@ class _InlineBuilder:
         self.dropped = False
         """Whether markup was just left out: the spaces after it are then dropped where one is
         already there, so no gap is left."""
+        self.pending = ""
+        """A separator (between table cells) written before the next text, if any text precedes it."""
 
     def add(self, text: str) -> None:
         if self.dropped:
@@ -135,8 +137,17 @@ class _InlineBuilder:
                 text = text.lstrip(" ")
             self.dropped = not text
         if text:
+            if self.pending:
+                self.settle()
             self.chunks.append(text)
             self.length += len(text)
+
+    def settle(self) -> None:
+        """Write the pending separator, unless nothing comes before it."""
+        if self.length:
+            self.chunks.append(self.pending)
+            self.length += len(self.pending)
+        self.pending = ""
 
     def unspace(self) -> None:
         """Take back a space at the end that no link or code span ends after (a break follows)."""
@@ -146,6 +157,8 @@ class _InlineBuilder:
             self.length -= 1
 
     def add_code(self, text: str) -> None:
+        if self.pending and text:
+            self.settle()
         begin = self.length
         self.add(text)
         self.code.append((begin, self.length))
@@ -202,13 +215,14 @@ _KINDS: dict[str, BlockKind] = {
 }
 _OPAQUE = frozenset({"CodeBlock", "MetadataBlock"})
 _FLUSH_AT_START = frozenset({
-    "Paragraph", "Heading", "Item", "BlockQuote", "List", "TableCell", "TableHead", "TableRow", "FootnoteDefinition",
+    "Paragraph", "Heading", "Item", "BlockQuote", "List", "TableHead", "TableRow", "FootnoteDefinition",
     "DefinitionListTitle", "DefinitionListDefinition",
 })
 _FLUSH_AT_END = frozenset({
-    "Paragraph", "Heading", "Item", "BlockQuote", "TableCell", "FootnoteDefinition", "DefinitionListTitle",
+    "Paragraph", "Heading", "Item", "BlockQuote", "TableHead", "TableRow", "FootnoteDefinition", "DefinitionListTitle",
     "DefinitionListDefinition",
 })
+"""A table row is one text, its cells separated by `` | ``."""
 _MATH = frozenset({"InlineMath", "DisplayMath"})
 
 
@@ -269,6 +283,7 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
     """
     encoded = body.encode("utf-8")
     newlines = _newlines(encoded)
+    tex = b"\\(" in encoded
 
     line_at = bisect.bisect_left
 
@@ -316,7 +331,7 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
             text = value if type(value) is str else str(value)
             if has_noncharacter(text):
                 text = scrub(text, span["start"])
-            if "{" in text or "(" in text:
+            if "{" in text or (tex and "(" in text):
                 inline.add_text(text, encoded[span["start"]:span["end"]].decode("utf-8", "replace"))
             else:
                 inline.add(text)
@@ -338,6 +353,8 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                 if inline is not None:
                     _close(inline, current)
                     inline = None
+            elif name == "TableCell" and inline is not None:
+                inline.pending = " | "
             elif name == "Image":
                 image = value[name]
                 target = str(image.get("dest_url", ""))
@@ -361,6 +378,8 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                 kind_name = _link_kind(link.get("link_type"))
                 if kind_name == "wiki" and _suffix(destination) in ATTACHMENTS:
                     kind_name = "attachment"
+                if inline.pending:
+                    inline.settle()
                 inline.open_links.append((inline.length, destination, kind_name))
         elif key == "End":
             name = value if isinstance(value, str) else next(iter(value))
