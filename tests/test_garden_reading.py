@@ -254,7 +254,8 @@ def test_a_tex_command_outside_math_is_no_mention() -> None:
 def test_empty_links_and_anchors_make_no_empty_value(garden: BuildResult) -> None:
     note = _note(garden, "Links.md")
     assert all(p.text.strip() for p in note.passages)
-    assert "Reranking comes after retrieval." in [p.text for p in note.passages]
+    assert [p.text for p in note.passages] == [
+        "back to top", "step | what", "retrieve | semantic search over the chunks", "Reranking comes after retrieval."]
     assert all(text.strip() for text in _literals(garden))
 
 

@@ -300,8 +300,8 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
     current: Block | None = None
     inline: _InlineBuilder | None = None
     skip_text = 0
-    images: list[tuple[str, str, int]] = []
-    """(kind, target, offset) of each image or embedded attachment open."""
+    images = 0
+    """How many images or embedded attachments are open (their text is not kept)."""
     html: list[str] | None = None
     html_line = 0
 
@@ -358,14 +358,13 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
             elif name == "Image":
                 image = value[name]
                 target = str(image.get("dest_url", ""))
-                wiki = _link_kind(image.get("link_type")) == "wiki"
-                kind = "embed" if wiki and _suffix(target) not in ATTACHMENTS else "image"
                 if inline is None:
                     inline = _InlineBuilder(line_of(span["start"]))
-                if kind == "embed":  # shown as the note it embeds: a wiki-link, with its text
+                if _link_kind(image.get("link_type")) == "wiki" and _suffix(target) not in ATTACHMENTS:
+                    # an embedded note, shown as the note: a wiki-link to it, with its text
                     inline.open_links.append((inline.length, target, "embed"))
                     continue
-                images.append((kind, target, inline.length))
+                images += 1
                 skip_text += 1
                 inline.dropped = True
             elif name == "Link":
@@ -395,7 +394,7 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                 begin, url, kind_name = inline.open_links.pop()
                 inline.links.append(LinkSpan("".join(inline.chunks)[begin:], url, begin, inline.length, kind_name))
             elif name == "Image" and images:
-                images.pop()
+                images -= 1
                 skip_text -= 1
             elif name == "Link" and inline is not None and inline.open_links:
                 begin, url, kind_name = inline.open_links.pop()
