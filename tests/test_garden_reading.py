@@ -133,6 +133,11 @@ def test_no_tag_in_colours_code_links_urls_math_or_anchors(text: str) -> None:
     assert _read(text).tags == ()
 
 
+def test_a_nested_tag_is_narrower_than_its_parent(garden: BuildResult) -> None:
+    ranking = garden.index.lookup("recommender system/ranking")
+    assert ranking is not None and ranking.broader == ("https://w3id.org/mlops-graph/vocab/recommender-system",)
+
+
 def test_a_tag_of_emoji_only_names_no_concept(garden: BuildResult) -> None:
     labels = {c.pref_label for c in garden.index.concepts.values()}
     assert not any("🌱" in label or "📝" in label for label in labels)

@@ -181,6 +181,22 @@ def tag_label(tag: str) -> str:
     return " ".join(tag.replace("_", " ").replace("-", " ").split())
 
 
+def _tag_concepts(index: ConceptIndex, tag: str) -> None:
+    """The concepts of a tag that names a thing; a nested tag (``recommender-system/news``) is a
+    concept narrower than its parent's (``recommender-system``), when that one names a thing too."""
+    parts = tag.split("/")
+    parent: Concept | None = None
+    for end in range(1, len(parts) + 1):
+        label = tag_label("/".join(parts[:end]))
+        if not label or not names_a_thing(label):
+            return
+        concept = index.get_or_create(label)
+        if (parent is not None and not concept.from_vocabulary and concept.iri != parent.iri
+                and parent.iri not in concept.broader):
+            concept.broader = (*concept.broader, parent.iri)
+        parent = concept
+
+
 def index_inputs(base_iri: str, vocabulary: list[Concept], notes: Iterable[Note]) -> str:
     """Everything :func:`build_index` reads, as text: the same text always gives the same index.
     A note's quotes count by their distinct terms (a term seen again adds nothing), so a quote added
@@ -193,7 +209,8 @@ def index_inputs(base_iri: str, vocabulary: list[Concept], notes: Iterable[Note]
 def build_index(base_iri: str, vocabulary: list[Concept], notes: Iterable[Note]) -> ConceptIndex:
     """Vocabulary concepts, plus a concept for each note's term, alias and tag that names a thing
     (:func:`~mlops_graph.extract.notes.names_a_thing`: not a question, a sentence or a section
-    heading such as "Resources"; a tag of emoji only names none), and for each term a quote defines.
+    heading such as "Resources"; a tag of emoji only names none; a nested tag is narrower than its
+    parent), and for each term a quote defines.
 
     A note's aliases become alternative labels of its term. Acronym pairs stated in the text
     ("MLOps stands for Machine Learning Operations", "Continuous Training (CT)") join a label to a
@@ -211,9 +228,7 @@ def build_index(base_iri: str, vocabulary: list[Concept], notes: Iterable[Note])
         for quote in note.quotes:
             index.get_or_create(quote.term)
         for tag in note.tags:
-            label = tag_label(tag)
-            if label and names_a_thing(label):
-                index.get_or_create(label)
+            _tag_concepts(index, tag)
     for note in ordered:
         for short, long in note.alias_pairs:
             target = index.lookup(long, fuzzy=True)
