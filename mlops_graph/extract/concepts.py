@@ -189,7 +189,8 @@ def _tag_concepts(index: ConceptIndex, tag: str) -> None:
     for end in range(1, len(parts) + 1):
         label = tag_label("/".join(parts[:end]))
         if not label or not names_a_thing(label):
-            return
+            parent = None
+            continue
         concept = index.get_or_create(label)
         if (parent is not None and not concept.from_vocabulary and concept.iri != parent.iri
                 and parent.iri not in concept.broader):
