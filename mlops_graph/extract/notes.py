@@ -84,8 +84,8 @@ _QUESTION_WORDS = frozenset({
     "could", "should", "would", "will", "shall", "may", "might",
 })
 _VERBS = frozenset({
-    "is", "are", "was", "were", "be", "been", "has", "have", "had", "can", "cannot", "can't", "could", "should",
-    "would", "will", "won't", "does", "doesn't", "do", "don't", "did", "isn't", "aren't", "must",
+    "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "can", "cannot", "can't", "could",
+    "should", "would", "will", "won't", "does", "doesn't", "do", "don't", "did", "isn't", "aren't", "must",
 })
 """Words that make a title a sentence ("Churn is hard to predict")."""
 _PRONOUNS = frozenset(["it", "this", "that", "these", "those", "they", "them", "he", "she", "we", "you", "i"])
