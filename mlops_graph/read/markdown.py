@@ -42,6 +42,9 @@ class Inline:
     breaks: tuple[tuple[int, int], ...] = ()
     """(offset, line) of each line break: its offset in the text (a break is one character, a space
     or ``\\n`` for a hard break) and the line of the file the text after it is on."""
+    quote: int = 0
+    """For text inside a blockquote (at any depth, in a list item too), a number that the text of
+    the same outermost blockquote shares; 0 outside blockquotes."""
 
 
 @dataclass(slots=True)
@@ -68,8 +71,8 @@ class _InlineBuilder:
         self.chunks.append(text)
         self.length += len(text)
 
-    def build(self) -> Inline:
-        return Inline("".join(self.chunks), self.line, tuple(self.links), tuple(self.code), tuple(self.breaks))
+    def build(self, quote: int = 0) -> Inline:
+        return Inline("".join(self.chunks), self.line, tuple(self.links), tuple(self.code), tuple(self.breaks), quote)
 
 
 def _link_kind(link_type: Any) -> str:
@@ -125,6 +128,10 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
     current: Block | None = None
     inline: _InlineBuilder | None = None
     skip_text = 0
+    quote_depth = quotes = 0
+
+    def close(builder: _InlineBuilder, block: Block | None) -> None:
+        _close(builder, block, quotes if quote_depth else 0)
 
     events = cast(Iterator[tuple[Any, Any]], pyromark.events_with_range(body, options=_OPTIONS, merge_text=True))
     for event, span in events:
@@ -159,11 +166,17 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                 current = Block(_KINDS.get(name, "other"), line_of(span["start"]), level)
                 blocks.append(current)
             depth += 1
+            if name == "BlockQuote":
+                if inline is not None:
+                    close(inline, current)
+                    inline = None
+                quotes += quote_depth == 0
+                quote_depth += 1
             if name in _OPAQUE:
                 skip_text += 1
             elif name in _FLUSH_AT_START:
                 if inline is not None:
-                    _close(inline, current)
+                    close(inline, current)
                     inline = None
             elif name == "Link" or name == "Image":
                 if inline is None:
@@ -177,6 +190,11 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
         elif key == "End":
             name = value if isinstance(value, str) else next(iter(value))
             depth -= 1
+            if name == "BlockQuote":
+                if inline is not None:
+                    close(inline, current)
+                    inline = None
+                quote_depth -= 1
             if name in _OPAQUE:
                 skip_text -= 1
             elif (name == "Link" or name == "Image") and inline is not None and inline.open_links:
@@ -184,11 +202,11 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                 text = "".join(inline.chunks)[begin:]
                 inline.links.append(LinkSpan(text, url, begin, inline.length, kind_name))
             elif name in _FLUSH_AT_END and inline is not None:
-                _close(inline, current)
+                close(inline, current)
                 inline = None
             if depth == 0:
                 if inline is not None:
-                    _close(inline, current)
+                    close(inline, current)
                     inline = None
                 current = None
         elif skip_text or current is None:
@@ -208,33 +226,42 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                 inline = _InlineBuilder(line_of(span["start"]))
             inline.add("[x] " if value else "[ ] ")
     if inline is not None:
-        _close(inline, current)
+        close(inline, current)
     return blocks
 
 
 def split_last_line(part: Inline) -> tuple[Inline, Inline] | None:
     """``part`` without its last line, and that line on its own (at the line it is on); None when
     ``part`` is one line, or a link or a code span runs across the last break."""
-    if not part.breaks:
+    return split_line(part, -1)
+
+
+def split_line(part: Inline, index: int) -> tuple[Inline, Inline] | None:
+    """``part`` cut at its line break number ``index`` (``-1``: the last): the text before it and
+    the text after it (at the line it is on); None when there is no such break, or a link or a code
+    span runs across it."""
+    if not part.breaks or not -len(part.breaks) <= index < len(part.breaks):
         return None
-    cut, line = part.breaks[-1]
+    index %= len(part.breaks)
+    cut, line = part.breaks[index]
     if any(start <= cut < end for start, end in part.code_spans) or any(
             link.start <= cut < link.end for link in part.links):
         return None
     shift = cut + 1
     head = Inline(part.text[:cut], part.line,
                   tuple(link for link in part.links if link.end <= cut),
-                  tuple(span for span in part.code_spans if span[1] <= cut), part.breaks[:-1])
+                  tuple(span for span in part.code_spans if span[1] <= cut), part.breaks[:index], part.quote)
     tail = Inline(part.text[shift:], line,
                   tuple(LinkSpan(link.text, link.url, link.start - shift, link.end - shift, link.kind)
                         for link in part.links if link.start >= shift),
-                  tuple((start - shift, end - shift) for start, end in part.code_spans if start >= shift))
+                  tuple((start - shift, end - shift) for start, end in part.code_spans if start >= shift),
+                  tuple((offset - shift, at) for offset, at in part.breaks[index + 1:]), part.quote)
     return head, tail
 
 
-def _close(inline: _InlineBuilder, block: Block | None) -> None:
+def _close(inline: _InlineBuilder, block: Block | None, quote: int = 0) -> None:
     """Add the finished inline text to its block, unless it is blank (and holds no link)."""
     if block is not None:
-        built = inline.build()
+        built = inline.build(quote)
         if built.text.strip() or built.links:
             block.parts.append(built)
