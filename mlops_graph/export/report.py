@@ -32,10 +32,16 @@ def render_report(mappings: list[NoteMapping], index: ConceptIndex,
     """The report. ``rows``: the consensus rows (``extract.consensus``), or, per term, its first
     rows (at least :data:`TOP_CONCEPTS`)."""
     terms: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"definitions": set(), "sources": set()})
+    quotations = inferred = asides = 0
     for m in mappings:
+        asides += sum(1 for p in m.note.passages if p.aside)
         for d in m.definitions:
+            inferred += d.quote.inferred
+            if d.quote.kind != "definition":
+                quotations += 1
+                continue
             terms[d.concept.iri]["definitions"].add(d.iri)
-            if d.source_iri:
+            if d.counts and d.source_iri:
                 terms[d.concept.iri]["sources"].add(d.source_iri)
     by_term: dict[str, list[ConsensusRow]]
     if isinstance(rows, dict):
@@ -46,6 +52,9 @@ def render_report(mappings: list[NoteMapping], index: ConceptIndex,
             by_term[row.term].append(row)
 
     lines = [REPORT_HEADING, "", summary_line, "", "## Terms", ""]
+    lines += ["Sources count only definitions whose source is named at the quote. Not counted: "
+              f"{quotations} other quotations, {inferred} quotes whose source is only inferred from their "
+              f"note, {asides} asides (tips, warnings, summaries, captions).", ""]
     lines += ["| term | definitions | sources |", "| --- | ---: | ---: |"]
     ordered = sorted(terms, key=lambda t: (-len(terms[t]["sources"]), index.concepts[t].pref_label.casefold(), t))
     for term in ordered:

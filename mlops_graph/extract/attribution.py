@@ -137,7 +137,8 @@ def _person(text: str) -> tuple[str, str | None, str | None]:
     name, date = split_date(name)
     role = None
     match = _ROLE.match(name)
-    if match is not None and not any(ch.isdigit() for ch in match.group("role")[:4]):
+    if match is not None and len(match.group("role").split()) >= 2 and not any(
+            ch.isdigit() for ch in match.group("role")[:4]):
         name, role = match.group("name").strip(), match.group("role").strip()
     return name, role, date
 

@@ -393,7 +393,7 @@ class _NoteReader:
                 kind = None
             elif pointer:
                 single = _link_quote(parts)
-                if single is not None and source is None:
+                if single is not None and own is None:  # its own link, before any lead attribution
                     source, source_line = single, line
                 kind = "quotation" if single is not None else None
             elif source is None and ctype not in QUOTE_CALLOUTS and looks_like_aside(text):

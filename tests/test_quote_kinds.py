@@ -1,0 +1,121 @@
+"""Quotes in the gardens' style: which passage is a definition, a quotation or an aside, who said it,
+and what it defines (one fixture per form, in tests/fixtures/gardens/)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mlops_graph.cli import main
+from mlops_graph.extract.notes import read_note
+from mlops_graph.model import Note
+from tests.conftest import FIXTURES
+
+GARDENS = FIXTURES / "gardens"
+
+
+def _note(name: str) -> Note:
+    note = read_note(name, (GARDENS / name).read_text(encoding="utf-8")).note
+    assert note is not None
+    return note
+
+
+def _by_line(note: Note) -> dict[int, tuple[str, str | None, str | None, bool]]:
+    """Line → (kind, source name, page URL, inferred) of each quote and aside."""
+    found = {q.line: (q.kind, q.source.name if q.source else None, q.source.url if q.source else None, q.inferred)
+             for q in note.quotes if not q.is_summary}
+    found.update({p.line: ("aside", None, None, False) for p in note.passages if p.aside})
+    return found
+
+
+def test_person_book_fragment_link_quote_and_dated_names() -> None:
+    note = _note("vector-embeddings.md")
+    found = _by_line(note)
+    assert found[11] == ("definition", "Sample ML Course - Embeddings", "https://course.example/embeddings/intro", False)
+    assert found[16] == ("definition", "Dana Reyes", "https://blog.example/embeddings-explained", False)
+    assert found[21][:3] == ("definition", "Patterns for ML Systems book", "https://books.example/patterns-ml")
+    assert found[23] == ("quotation", "essays.example", "https://essays.example/same-data", False)
+    assert found[27][:2] == ("quotation", "Mira Holt")
+    assert found[30][:3] == ("quotation", "Notes on Representation", "https://notes.example/representation")
+    assert found[34][:3] == ("quotation", "Tensor Weekly", "https://tensorweekly.example/issue-12")
+    assert found[37][:2] == ("quotation", "Ola Berg")
+    quotes = {q.line: q for q in note.quotes}
+    assert quotes[11].selector == "text=A vector embedding is"
+    dana = quotes[16].source
+    assert dana is not None and (dana.homepage, dana.role) == ("https://people.example/dana-reyes",
+                                                               "Staff Engineer at Lumen Labs")
+    book = quotes[21].source
+    assert book is not None and [c.name for c in book.creators] == ["Ari Tan", "Bo Lindqvist", "Cy Moreau"]
+    assert [(quotes[n].date) for n in (27, 34, 37)] == ["2019", "2024-01", "1959"]
+    assert {q.term for q in note.quotes} == {"Vector Embedding"}
+    assert quotes[37].text == "A good representation makes the next problem easy."
+
+
+def test_callouts_paper_info_and_asides() -> None:
+    note = _note("sequence-paper.md")
+    found = _by_line(note)
+    paper = ("Session-based Recommendation with Recurrent Networks", "https://arxiv.example/abs/1234.56789")
+    assert found[16] == ("quotation", *paper, True)
+    assert found[18] == ("quotation", "Recsys Handbook", "https://handbook.example/sessions", False)
+    assert found[21] == ("quotation", "Jon Example", None, False)
+    assert found[24][0] == found[27][0] == found[35][0] == "aside"
+    assert found[30] == ("quotation", *paper, True)
+    texts = [q.text for q in note.quotes] + [p.text for p in note.passages]
+    assert not any("[!" in text for text in texts)
+    callouts = {p.line: (p.aside, p.callout_title) for p in note.passages if p.aside}
+    assert callouts[24] == ("warning", "Numbers are from the paper")
+    assert callouts[27] == ("tip", "Try it")
+    assert {q.line: (q.callout, q.callout_title) for q in note.quotes}[30] == ("note", "From the paper")
+
+
+def test_what_is_it_means_the_title_and_list_item_attributions() -> None:
+    note = _note("ab-testing.md")
+    assert note.term == "A/B Testing"
+    found = _by_line(note)
+    assert found[7][0] == "aside"
+    assert found[15] == ("definition", "Stats Wiki", "https://wiki.example/ab-testing", False)
+    assert found[22] == ("quotation", "Trustworthy Experiments", "https://experiments.example/guide", False)
+    assert found[26] == ("quotation", "Growth Blog", "https://growth.example/guardrails", False)
+    assert found[29][0] == "aside"
+    assert {q.term for q in note.quotes} == {"A/B Testing"}  # "Resources" is never a term
+
+
+@pytest.mark.parametrize(("heading", "term"), [
+    ("What is it?", "Feature Store"), ("Definition", "Feature Store"), ("Resources", "Feature Store"),
+    ("What is a Registry", "Registry"),
+])
+def test_terms_come_from_what_is_headings_or_the_title(heading: str, term: str) -> None:
+    note = read_note("x.md", f"---\ntitle: Feature Store\n---\n\n## {heading}\n\n> Foo is a thing.\n"
+                             "> — [X](https://x.example)\n").note
+    assert note is not None
+    assert [q.term for q in note.quotes] == [term]
+
+
+def _rows(output: Path, capsys: pytest.CaptureFixture[str], query: str) -> list[dict[str, str]]:
+    capsys.readouterr()
+    assert main(["query", query, "--graph", str(output / "graph.trig"), "--format", "csv"]) == 0
+    return list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+
+
+def test_quotes_and_definitions_queries_and_shapes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(GARDENS, tmp_path / "notes")
+    assert main(["build", str(tmp_path / "notes"), "-o", str(tmp_path / "out"), "--no-html", "-q"]) == 0
+    assert main(["validate", str(tmp_path / "out")]) == 0
+    quotes = _rows(tmp_path / "out", capsys, "quotes")
+    kinds = {(r["file"], r["line"]): r["kind"] for r in quotes}
+    assert kinds[("ab-testing.md", "29")] == "aside"
+    assert kinds[("sequence-paper.md", "16")] == "quotation"
+    assert {r["attribution"] for r in quotes if (r["file"], r["line"]) == ("sequence-paper.md", "16")} == {"inferred"}
+    book = {r["sourceName"] for r in quotes if (r["file"], r["line"]) == ("vector-embeddings.md", "21")}
+    assert book == {"Ari Tan", "Bo Lindqvist", "Cy Moreau"}
+    definitions = _rows(tmp_path / "out", capsys, "definitions")
+    assert {r["text"][:20] for r in definitions} == {
+        r["text"][:20] for r in quotes if r["kind"] == "definition"}
+    assert all(kinds[(r["file"], line)] == "definition" for r in definitions
+               for line in [next(q["line"] for q in quotes if q["quote"] == r["definition"])])
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "quotes whose source is only inferred" in report
