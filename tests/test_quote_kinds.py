@@ -119,3 +119,20 @@ def test_quotes_and_definitions_queries_and_shapes(tmp_path: Path, capsys: pytes
                for line in [next(q["line"] for q in quotes if q["quote"] == r["definition"])])
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "quotes whose source is only inferred" in report
+
+
+def test_a_term_keeps_its_own_words_and_points_at_the_concept_of_its_alias(tmp_path: Path) -> None:
+    from mlops_graph.config import Settings
+    from mlops_graph.extract.concepts import build_index, vocabulary_for
+
+    note = read_note("g.md", "---\ntitle: What is Model Stewardship\naliases: [model care, continuous training]\n"
+                             "---\n\nModel Stewardship is how a team looks after the models it ships.\n").note
+    assert note is not None and note.term == "Model Stewardship"
+    index = build_index("https://example.org/", vocabulary_for(Settings()), [note])
+    term = index.lookup("Model Stewardship")
+    assert term is not None and term.pref_label == "Model Stewardship"
+    trained = index.lookup("continuous training")
+    assert trained is not None and trained.iri != term.iri and trained.from_vocabulary
+    assert term.exact_match == [trained.iri]
+    assert index.lookup("model care") is term
+    assert "continuous training" in term.shared_labels

@@ -70,6 +70,7 @@ class P:
     in_scheme = ox.NamedNode(SKOS + "inScheme")
     broader = ox.NamedNode(SKOS + "broader")
     related = ox.NamedNode(SKOS + "related")
+    exact_match = ox.NamedNode(SKOS + "exactMatch")
     skos_definition = ox.NamedNode(SKOS + "definition")
     body = ox.NamedNode(OA + "hasBody")
     target = ox.NamedNode(OA + "hasTarget")
@@ -447,6 +448,9 @@ def concept_triples(index: ConceptIndex, scheme_title: str = "Concepts from the 
         triples += [T(c, P.type, P.Concept), T(c, P.pref, _literal(concept.pref_label, lang))]
         alt_lang = lang if concept.from_vocabulary else None
         triples += [T(c, P.alt, _literal(label, alt_lang)) for label in concept.alt_labels]
+        triples += [T(c, P.alt, _literal(label)) for label in concept.shared_labels
+                    if label not in concept.alt_labels and label != concept.pref_label]
+        triples += [T(c, P.exact_match, ox.NamedNode(other)) for other in concept.exact_match]
         triples += [T(c, P.hidden, _literal(label, lang)) for label in concept.hidden_labels]
         scheme = concept.scheme or index.scheme
         schemes.add(scheme)
