@@ -80,8 +80,45 @@ def test_what_is_it_means_the_title_and_list_item_attributions() -> None:
     assert found[15] == ("definition", "Stats Wiki", "https://wiki.example/ab-testing", False)
     assert found[22] == ("quotation", "Trustworthy Experiments", "https://experiments.example/guide", False)
     assert found[26] == ("quotation", "Growth Blog", "https://growth.example/guardrails", False)
-    assert found[29][0] == "aside"
+    assert found[31] == ("quotation", "Experiment Guide", "https://guide.example/ab", False)
+    assert found[33][0] == "aside"
     assert {q.term for q in note.quotes} == {"A/B Testing"}  # "Resources" is never a term
+
+
+@pytest.mark.parametrize("lead", [
+    "[Inside](https://inside.example/x) says:", "[Inside](https://inside.example/x) wrote",
+    "[Inside](https://inside.example/x) writes that", "[Inside](https://inside.example/x) explains",
+    "[Inside](https://inside.example/x) describes it as", "[Inside](https://inside.example/x) said that",
+    "[Inside](https://inside.example/x) mentioned in a talk that",
+    "[Inside](https://inside.example/x) describes the idea as:",
+])
+def test_lead_attributions_with_a_verb(lead: str) -> None:
+    note = read_note("x.md", f"# Notes\n\n{lead}\n\n> Shipping small changes often lowers risk.\n").note
+    assert note is not None
+    assert [(q.kind, q.source.name if q.source else None, q.source.url if q.source else None)
+            for q in note.quotes] == [("quotation", "Inside", "https://inside.example/x")]
+
+
+@pytest.mark.parametrize(("front", "name", "url"), [
+    ("source: https://paper.example/abs/1", "paper.example", "https://paper.example/abs/1"),
+    ("author: Ana Lima", "Ana Lima", None),
+])
+def test_a_front_matter_source_is_inferred_for_unattributed_quotes(front: str, name: str, url: str | None) -> None:
+    note = read_note("x.md", f"---\ntitle: Paper notes\n{front}\n---\n\n> We find that small batches help.\n\n"
+                             "> Tip: read the appendix first.\n").note
+    assert note is not None
+    ((quote),) = note.quotes
+    assert quote.inferred and quote.source is not None
+    assert (quote.source.name, quote.source.url) == (name, url)
+    assert [p.aside for p in note.passages] == ["quote"]
+
+
+def test_a_date_in_a_source_name_is_the_quote_date_in_any_supported_language() -> None:
+    note = read_note("x.md", "# Notes\n\n> Storage costs fall every year.\n"
+                             "> — [Disk Digest, ม.ค. 2026](https://disk.example/1)\n").note
+    assert note is not None
+    ((quote),) = note.quotes
+    assert quote.source is not None and quote.source.name == "Disk Digest" and quote.date == "2026-01"
 
 
 @pytest.mark.parametrize(("heading", "term"), [
@@ -107,7 +144,7 @@ def test_quotes_and_definitions_queries_and_shapes(tmp_path: Path, capsys: pytes
     assert main(["validate", str(tmp_path / "out")]) == 0
     quotes = _rows(tmp_path / "out", capsys, "quotes")
     kinds = {(r["file"], r["line"]): r["kind"] for r in quotes}
-    assert kinds[("ab-testing.md", "29")] == "aside"
+    assert kinds[("ab-testing.md", "33")] == "aside"
     assert kinds[("sequence-paper.md", "16")] == "quotation"
     assert {r["attribution"] for r in quotes if (r["file"], r["line"]) == ("sequence-paper.md", "16")} == {"inferred"}
     book = {r["sourceName"] for r in quotes if (r["file"], r["line"]) == ("vector-embeddings.md", "21")}
