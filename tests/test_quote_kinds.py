@@ -173,3 +173,10 @@ def test_a_term_keeps_its_own_words_and_points_at_the_concept_of_its_alias(tmp_p
     assert term.exact_match == [trained.iri]
     assert index.lookup("model care") is term
     assert "continuous training" in term.shared_labels
+
+
+def test_a_callout_that_is_only_a_title_keeps_it_as_text() -> None:
+    note = read_note("x.md", "# Notes\n\n> [!todo] Read the second half\n\n> [!warning]-\n> Numbers are old.\n").note
+    assert note is not None
+    assert [(p.text, p.aside, p.callout_title) for p in note.passages] == [
+        ("Read the second half", "todo", None), ("Numbers are old.", "warning", None)]

@@ -372,7 +372,9 @@ class _NoteReader:
             ctype = title = None
             if callout is not None:
                 ctype, parts = callout.type, callout.body
-                if callout.title is not None:
+                if not parts and callout.title is not None and ctype not in QUOTE_CALLOUTS:
+                    parts = [callout.title]  # a callout that is only its title: the title is its text
+                elif callout.title is not None:
                     title = callout.title.text.strip()
                     if own is None and ctype in QUOTE_CALLOUTS:
                         named = link_alone(callout.title) or plain_source(title)
