@@ -180,3 +180,19 @@ def test_a_callout_that_is_only_a_title_keeps_it_as_text() -> None:
     assert note is not None
     assert [(p.text, p.aside, p.callout_title) for p in note.passages] == [
         ("Read the second half", "todo", None), ("Numbers are old.", "warning", None)]
+
+
+def test_a_list_item_that_names_a_source_but_no_quote_stays_a_passage() -> None:
+    note = read_note("x.md", "# Notes\n\n- [Docs](https://docs.example/x) describes the setup as follows:\n"
+                             "- step one\n\nMore prose.\n").note
+    assert note is not None
+    assert [p.text for p in note.passages] == ["Docs describes the setup as follows:", "step one", "More prose."]
+    assert note.quotes == ()
+
+
+def test_two_quotes_in_one_list_item_are_both_kept() -> None:
+    note = read_note("x.md", "# Notes\n\n- [Blog](https://blog.example/a) said that\n\n"
+                             "   > First thing said here.\n\n   > Second thing said here.\n").note
+    assert note is not None
+    assert [(q.text, q.source.name if q.source else None) for q in note.quotes] == [
+        ("First thing said here.", "Blog"), ("Second thing said here.", "Blog")]

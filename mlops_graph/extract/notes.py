@@ -486,32 +486,41 @@ class _NoteReader:
             if block.kind in ("code", "html"):
                 continue
             if block.kind == "list":
-                item_lead: Attribution | None = None
-                item_line = block.line
-                groups: list[list[Inline]] = []
+                # Items and the quotes inside them, in order. An item that names a source
+                # ("- [X](url) said that") attributes the quotes inside it, or, as the list's last
+                # item, the quote after the list; an item that attributes nothing stays a passage.
+                runs: list[list[Inline]] = []
                 for part in block.parts:
-                    if part.quote:
-                        if groups and groups[-1][0].quote == part.quote:
-                            groups[-1].append(part)
-                        else:
-                            groups.append([part])
+                    if part.quote and runs and runs[-1][0].quote == part.quote:
+                        runs[-1].append(part)
+                    else:
+                        runs.append([part])
+                lead: Attribution | None = None
+                lead_part: Inline | None = None
+                for run in runs:
+                    first = run[0]
+                    if first.quote:
+                        quoted(run, first.line, None, first.line, lead, lead_part.line if lead_part else first.line)
+                        if lead is not None:
+                            lead_part = None  # used
                         continue
-                    if groups:
-                        quoted(groups[0], groups[0][0].line, None, groups[0][0].line, item_lead, item_line)
-                        groups = []
-                    item_lead = lead_attribution(part)
-                    if item_lead is None and part is block.parts[-1] and following is not None \
+                    if lead_part is not None:
+                        passages.append(Passage(lead_part.text, lead_part.line, lead_part.code_spans))
+                        tags.extend(_inline_tags(lead_part))
+                    lead = lead_attribution(first)
+                    if lead is None and first is block.parts[-1] and following is not None \
                             and following.kind == "quote":
-                        item_lead = link_alone(part)
-                    if item_lead is not None:
-                        item_line = part.line
-                        continue
-                    passages.append(Passage(part.text, part.line, part.code_spans))
-                    tags.extend(_inline_tags(part))
-                for group in groups:
-                    quoted(group, group[0].line, None, group[0].line, item_lead, item_line)
-                if item_lead is not None and block.parts and not block.parts[-1].quote:
-                    pending, pending_line = item_lead, item_line
+                        lead = link_alone(first)
+                    lead_part = first if lead is not None else None
+                    if lead is None:
+                        passages.append(Passage(first.text, first.line, first.code_spans))
+                        tags.extend(_inline_tags(first))
+                if lead_part is not None:
+                    if lead_part is block.parts[-1] and following is not None and following.kind == "quote":
+                        pending, pending_line = lead, lead_part.line
+                    else:
+                        passages.append(Passage(lead_part.text, lead_part.line, lead_part.code_spans))
+                        tags.extend(_inline_tags(lead_part))
                 continue
             for part in block.parts:
                 passages.append(Passage(part.text, part.line, part.code_spans))
