@@ -156,6 +156,10 @@ def test_quotes_and_definitions_queries_and_shapes(tmp_path: Path, capsys: pytes
                for line in [next(q["line"] for q in quotes if q["quote"] == r["definition"])])
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "quotes whose source is only inferred" in report
+    inferred = report.split("## Quotes with an inferred source", 1)[1].split("##", 1)[0]
+    assert "| sequence-paper.md | 16 | Session-based Recommendation with Recurrent Networks |" in inferred
+    terms = report.split("## Terms", 1)[1].split("##", 1)[0]
+    assert "| embedding | 3 | 3 |" in terms  # the book counts once, by its first author
 
 
 def test_a_term_keeps_its_own_words_and_points_at_the_concept_of_its_alias(tmp_path: Path) -> None:

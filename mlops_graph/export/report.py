@@ -73,6 +73,17 @@ def render_report(mappings: list[NoteMapping], index: ConceptIndex,
         lines.append("")
     if not agreed:
         lines += ["No term is defined by two sources yet.", ""]
+    inferred_rows = sorted((m.note.path, d.quote.line, d.quote.source.name)
+                           for m in mappings for d in m.definitions
+                           if d.quote.inferred and d.quote.source is not None)
+    if inferred_rows:
+        lines += ["## Quotes with an inferred source", "",
+                  "Nothing at these quotes names a source; their note names one work as a whole, so they are "
+                  "probably from it. They are not counted above" + (
+                      f" (the first {MAX_ORPHANS} listed)." if len(inferred_rows) > MAX_ORPHANS else "."), "",
+                  "| note | line | source |", "| --- | ---: | --- |"]
+        lines += [f"| {_cell(path)} | {line} | {_cell(name)} |" for path, line, name in inferred_rows[:MAX_ORPHANS]]
+        lines.append("")
     lines += ["## Central concepts", "",
               "Concepts that definitions mention together most (PageRank over the co-occurrence graph).", "",
               "| concept | definitions | PageRank |", "| --- | ---: | ---: |"]
