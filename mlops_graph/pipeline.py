@@ -521,7 +521,7 @@ def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_co
     summary = Summary(
         files=file_count,
         notes=len(notes),
-        definitions=sum(len(m.definitions) for m in mappings),
+        definitions=sum(1 for m in mappings for d in m.definitions if d.quote.kind == "definition"),
         sources=len({d.source_iri for m in mappings for d in m.definitions if d.source_iri}),
         concepts=len(index.concepts),
         mentions=sum(m.mentions for m in mappings),

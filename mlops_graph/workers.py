@@ -162,7 +162,7 @@ def sources_key(facts: Iterable[SourceFact]) -> bytes:
 # (iri, concept, source, page, mentioned concepts), passage IRIs, links, mention count, every
 # concept mentioned, mention spans per text, the source facts' key.
 _Payload = tuple[
-    Body, int, list[tuple[str, str, str | None, bool]],
+    Body, int, list[tuple[str, str, str | None, bool, str | None, str | None, tuple[str, ...]]],
     list[tuple[str, str, str | None, str | None, tuple[str, ...]]], list[str], list[str], int, tuple[str, ...],
     list[Any], bytes,
 ]
@@ -189,7 +189,8 @@ def _claim_slot(counter: Any) -> None:
 def _payload(rendered: RenderedNote, body: Body) -> _Payload:
     m = rendered.mapping
     return (
-        body, rendered.triples, [(f.iri, f.label, f.other, f.is_page) for f in rendered.sources],
+        body, rendered.triples, [(f.iri, f.label, f.other, f.is_page, f.homepage, f.role, f.creators)
+                                  for f in rendered.sources],
         [(d.iri, d.concept.iri, d.source_iri, d.page_iri, d.mentioned) for d in m.definitions],
         m.passages, m.links, m.mentions, m.mentioned, m.spans, rendered.sources_key,
     )
@@ -221,7 +222,7 @@ def _rebuild(note: Note, payload: _Payload, ctx: NoteContext, shared: dict[str, 
     mapping.mentions = mentions
     mapping.mentioned = tuple(map(same, mentioned))
     mapping.spans = spans
-    facts = [SourceFact(one(a, a), b, one(c, c) if c else c, d) for a, b, c, d in sources]
+    facts = [SourceFact(one(a, a), b, one(c, c) if c else c, d, e, f, g) for a, b, c, d, e, f, g in sources]
     return RenderedNote(mapping, b"", count, facts, key), body
 
 
@@ -232,15 +233,24 @@ _QUOTES_AT, _LINKS_AT, _PASSAGES_AT = (_NOTE_FIELDS.index(name) for name in ("qu
 _SOURCE_AT = _QUOTE_FIELDS.index("source")
 
 
+def _pack_source(source: SourceRef) -> tuple[Any, ...]:
+    return (source.name, source.url, source.homepage, source.role, tuple(map(_pack_source, source.creators)))
+
+
+def _unpack_source(values: tuple[Any, ...]) -> SourceRef:
+    name, url, homepage, role, creators = values
+    return SourceRef(name, url, homepage, role, tuple(map(_unpack_source, creators)))
+
+
 def pack_note(note: Note) -> tuple[Any, ...]:
     """A note as nested tuples, which pickle several times faster than the dataclasses."""
     values = [getattr(note, name) for name in _NOTE_FIELDS]
     values[_QUOTES_AT] = tuple(
-        tuple((q.source.name, q.source.url) if name == "source" and q.source is not None else getattr(q, name)
+        tuple(_pack_source(q.source) if name == "source" and q.source is not None else getattr(q, name)
               for name in _QUOTE_FIELDS)
         for q in note.quotes)
     values[_LINKS_AT] = tuple((w.target, w.line) for w in note.wikilinks)
-    values[_PASSAGES_AT] = tuple((p.text, p.line, p.code_spans) for p in note.passages)
+    values[_PASSAGES_AT] = tuple((p.text, p.line, p.code_spans, p.aside, p.callout_title) for p in note.passages)
     return tuple(values)
 
 
@@ -250,7 +260,7 @@ def unpack_note(values: tuple[Any, ...]) -> Note:
     for q in fields_[_QUOTES_AT]:
         if q[_SOURCE_AT] is not None:
             q = list(q)
-            q[_SOURCE_AT] = SourceRef(*q[_SOURCE_AT])
+            q[_SOURCE_AT] = _unpack_source(q[_SOURCE_AT])
         quotes.append(Quote(*q))
     fields_[_QUOTES_AT] = tuple(quotes)
     fields_[_LINKS_AT] = tuple([WikiLink(*w) for w in fields_[_LINKS_AT]])

@@ -629,8 +629,8 @@ def test_nothing_readable_is_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     files_in_graph = {q.object.value for q in store.quads_for_pattern(None, ox.NamedNode(MG + "file"), None)
                       if isinstance(q.object, ox.Literal)}
     assert files_in_graph == exported
-    definitions = {q.subject for q in store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE),
-                                                              ox.NamedNode(MG + "Definition"))}
+    definitions = {q.subject for kind in ("Definition", "Quote")
+                   for q in store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(MG + kind))}
     values = Counter(
         q.object.value for q in store.quads_for_pattern(None, ox.NamedNode(PROV_VALUE), None)
         if q.subject in definitions and isinstance(q.object, ox.Literal)

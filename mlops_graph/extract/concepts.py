@@ -53,6 +53,11 @@ class Concept:
     broader: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     definition: str | None = None
+    exact_match: list[str] = field(default_factory=list)
+    """Concepts of other labels the notes give as this one's aliases (``skos:exactMatch``)."""
+    shared_labels: list[str] = field(default_factory=list)
+    """Aliases that another concept has as a label: shown as alternative labels of this concept too,
+    but looked up (and matched in text) as the other concept's."""
 
     def labels(self) -> list[str]:
         return [self.pref_label, *self.alt_labels, *self.hidden_labels]
@@ -213,7 +218,8 @@ def build_index(base_iri: str, vocabulary: list[Concept], notes: Iterable[Note])
     heading such as "Resources"; a tag of emoji only names none; a nested tag is narrower than its
     parent), and for each term a quote defines.
 
-    A note's aliases become alternative labels of its term. Acronym pairs stated in the text
+    A note's aliases become alternative labels of its term; an alias another concept has already
+    links the term to that concept (``skos:exactMatch``). Acronym pairs stated in the text
     ("MLOps stands for Machine Learning Operations", "Continuous Training (CT)") join a label to a
     concept that already has the other one, allowing a typo or two in long labels.
     """
@@ -222,10 +228,20 @@ def build_index(base_iri: str, vocabulary: list[Concept], notes: Iterable[Note])
     for note in ordered:
         term = index.get_or_create(note.term) if names_a_thing(note.term) else index.lookup(note.term)
         for alias in note.aliases:
-            if term is not None:
-                index.add_label(term, alias)
-            elif names_a_thing(alias):
-                term = index.get_or_create(alias)
+            if term is None:
+                if names_a_thing(alias):
+                    term = index.get_or_create(alias)
+                continue
+            other = index.lookup(alias)
+            if other is not None and other.iri != term.iri and not term.from_vocabulary:
+                # "ML Governance" with the alias "AI governance" that the vocabulary has: the term
+                # keeps its own words and points at that concept rather than becoming it.
+                if other.iri not in term.exact_match:
+                    term.exact_match.append(other.iri)
+                if alias not in term.shared_labels:
+                    term.shared_labels.append(alias)
+                continue
+            index.add_label(term, alias)
         for quote in note.quotes:
             index.get_or_create(quote.term)
         for tag in note.tags:

@@ -104,6 +104,9 @@ class Inline:
     breaks: tuple[tuple[int, int], ...] = ()
     """(offset, line) of each line break: its offset in the text (a break is one character, a space
     or ``\\n`` for a hard break) and the line of the file the text after it is on."""
+    quote: int = 0
+    """For text inside a blockquote (at any depth, in a list item too), a number that the text of
+    the same outermost blockquote shares; 0 outside blockquotes."""
 
 
 @dataclass(slots=True)
@@ -190,7 +193,7 @@ class _InlineBuilder:
                     at = found + len(shown)
             self.code.sort()
 
-    def build(self) -> Inline:
+    def build(self, quote: int = 0) -> Inline:
         text = "".join(self.chunks)
         if self.dropped and text.endswith(" "):  # markup at the end: no trailing gap either
             text = text.rstrip(" ")
@@ -199,8 +202,8 @@ class _InlineBuilder:
                           tuple(LinkSpan(link.text, link.url, min(link.start, size), min(link.end, size), link.kind)
                                 for link in self.links),
                           tuple((min(a, size), min(b, size)) for a, b in self.code),
-                          tuple(b for b in self.breaks if b[0] < size))
-        return Inline(text, self.line, tuple(self.links), tuple(self.code), tuple(self.breaks))
+                          tuple(b for b in self.breaks if b[0] < size), quote)
+        return Inline(text, self.line, tuple(self.links), tuple(self.code), tuple(self.breaks), quote)
 
 
 def _link_kind(link_type: Any) -> str:
@@ -304,6 +307,10 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
     """How many images or embedded attachments are open (their text is not kept)."""
     html: list[str] | None = None
     html_line = 0
+    quote_depth = quotes = 0
+
+    def close(builder: _InlineBuilder, block: Block | None) -> None:
+        _close(builder, block, quotes if quote_depth else 0)
 
     events = cast(Iterator[tuple[Any, Any]], pyromark.events_with_range(body, options=_OPTIONS, merge_text=True))
     for event, span in events:
@@ -342,16 +349,22 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                 current = Block(_KINDS.get(name, "other"), line_of(span["start"]), level)
                 blocks.append(current)
             depth += 1
+            if name == "BlockQuote":
+                if inline is not None:
+                    close(inline, current)
+                    inline = None
+                quotes += quote_depth == 0
+                quote_depth += 1
             if name in _OPAQUE:
                 skip_text += 1
             elif name == "HtmlBlock":
                 if inline is not None:
-                    _close(inline, current)
+                    close(inline, current)
                     inline = None
                 html, html_line = [], line_of(span["start"])
             elif name in _FLUSH_AT_START:
                 if inline is not None:
-                    _close(inline, current)
+                    close(inline, current)
                     inline = None
             elif name == "TableCell" and inline is not None:
                 inline.pending = " | "
@@ -383,12 +396,17 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
         elif key == "End":
             name = value if isinstance(value, str) else next(iter(value))
             depth -= 1
+            if name == "BlockQuote":
+                if inline is not None:
+                    close(inline, current)
+                    inline = None
+                quote_depth -= 1
             if name in _OPAQUE:
                 skip_text -= 1
             elif name == "HtmlBlock":
                 words = html_words("".join(html or ()))
                 if words and current is not None:
-                    current.parts.append(Inline(words, html_line))
+                    current.parts.append(Inline(words, html_line, quote=quotes if quote_depth else 0))
                 html = None
             elif name == "Image" and inline is not None and inline.open_links and inline.open_links[-1][2] == "embed":
                 begin, url, kind_name = inline.open_links.pop()
@@ -403,11 +421,11 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                 if not text.strip():
                     inline.dropped = True
             elif name in _FLUSH_AT_END and inline is not None:
-                _close(inline, current)
+                close(inline, current)
                 inline = None
             if depth == 0:
                 if inline is not None:
-                    _close(inline, current)
+                    close(inline, current)
                     inline = None
                 current = None
         elif key == "Html" and html is not None:
@@ -436,33 +454,42 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                 inline = _InlineBuilder(line_of(span["start"]))
             inline.add("[x] " if value else "[ ] ")
     if inline is not None:
-        _close(inline, current)
+        close(inline, current)
     return blocks
 
 
 def split_last_line(part: Inline) -> tuple[Inline, Inline] | None:
     """``part`` without its last line, and that line on its own (at the line it is on); None when
     ``part`` is one line, or a link or a code span runs across the last break."""
-    if not part.breaks:
+    return split_line(part, -1)
+
+
+def split_line(part: Inline, index: int) -> tuple[Inline, Inline] | None:
+    """``part`` cut at its line break number ``index`` (``-1``: the last): the text before it and
+    the text after it (at the line it is on); None when there is no such break, or a link or a code
+    span runs across it."""
+    if not part.breaks or not -len(part.breaks) <= index < len(part.breaks):
         return None
-    cut, line = part.breaks[-1]
+    index %= len(part.breaks)
+    cut, line = part.breaks[index]
     if any(start <= cut < end for start, end in part.code_spans) or any(
             link.start <= cut < link.end for link in part.links):
         return None
     shift = cut + 1
     head = Inline(part.text[:cut], part.line,
                   tuple(link for link in part.links if link.end <= cut),
-                  tuple(span for span in part.code_spans if span[1] <= cut), part.breaks[:-1])
+                  tuple(span for span in part.code_spans if span[1] <= cut), part.breaks[:index], part.quote)
     tail = Inline(part.text[shift:], line,
                   tuple(LinkSpan(link.text, link.url, link.start - shift, link.end - shift, link.kind)
                         for link in part.links if link.start >= shift),
-                  tuple((start - shift, end - shift) for start, end in part.code_spans if start >= shift))
+                  tuple((start - shift, end - shift) for start, end in part.code_spans if start >= shift),
+                  tuple((offset - shift, at) for offset, at in part.breaks[index + 1:]), part.quote)
     return head, tail
 
 
-def _close(inline: _InlineBuilder, block: Block | None) -> None:
+def _close(inline: _InlineBuilder, block: Block | None, quote: int = 0) -> None:
     """Add the finished inline text to its block, unless it is blank (and holds no link)."""
     if block is not None:
-        built = inline.build()
+        built = inline.build(quote)
         if built.text.strip() or built.links:
             block.parts.append(built)
