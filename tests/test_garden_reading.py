@@ -270,7 +270,8 @@ def test_empty_links_and_anchors_make_no_empty_value(garden: BuildResult) -> Non
 @pytest.mark.parametrize("heading", ["Resources", "References", "How does it work", "Three", "Scenario 1",
                                      "Other Notes", "Basic usage"])
 def test_a_section_heading_is_never_a_concept(heading: str) -> None:
-    note = _read(f"---\ntitle: Churn\n---\n\n## {heading}\n\n> A quote under it.\n")
+    note = _read(f"---\ntitle: Churn\n---\n\n## {heading}\n\n[Ann Example](https://ann.example) said\n\n"
+                 "> A quote under it.\n")
     assert [q.term for q in note.quotes] == ["Churn"]
     index = build_index(NO_HTML.base_iri, [], [note])
     assert {c.pref_label for c in index.concepts.values()} == {"Churn"}
