@@ -26,7 +26,7 @@ from pathlib import Path
 from watchfiles import Change, DefaultFilter
 from watchfiles import watch as changes_in
 
-from mlops_graph import build, write_output
+from mlops_graph import BuildResult, build, write_output
 from mlops_graph.config import Settings
 from mlops_graph.errors import MlopsGraphError
 from mlops_graph.model import Problem
@@ -36,6 +36,8 @@ from mlops_graph.serve import Server, kept_store, sigterm_interrupts, start_serv
 #: Changes are handed over once none has come for this long, or after this long of steady changes.
 STEP_MS = 50
 DEBOUNCE_MS = 1600
+#: How often the watch wakes when nothing changes (the first build is made at the first wake).
+WAKE_MS = 100
 #: At most this many changed paths are named in a rebuild's line.
 NAMED_CHANGES = 3
 
@@ -49,28 +51,38 @@ def watch(notes_dir: Path, out_dir: Path, settings: Settings, *, say: Say, warn:
     ``say`` gets one line per build; ``warn`` gets the problems and failures. With ``serve_at``
     (host, port), a read-only SPARQL endpoint serves the latest build. A failed first build or a
     server that cannot start raises; later failures are reported and the watch goes on."""
+    if not notes_dir.is_dir():
+        raise MlopsGraphError(f"{notes_dir}: no such notes folder")
     server: Server | None = None
+    root, out = notes_dir.resolve(), out_dir.resolve()
+    notes: set[str] | None = None  # before the first build
+    problems: set[str] = set()
     try:
         with sigterm_interrupts():
-            started = time.perf_counter()
-            notes, problems = _rebuild(notes_dir, out_dir, settings, "built", started, set(), say, warn)
-            if serve_at is not None:
-                server = start_server(kept_store(out_dir), *serve_at)
-                say(f"serving {out_dir.as_posix()}, read-only: {server.url}")
-            say(f"watching {notes_dir.as_posix()} (Ctrl-C stops)")
-            root, out = notes_dir.resolve(), out_dir.resolve()
-            for batch in changes_in(root, watch_filter=_Filter(root, out), debounce=DEBOUNCE_MS, step=STEP_MS):
+            # The first build is made once the watch has started, so that no change made during it is missed.
+            for batch in changes_in(root, watch_filter=_Filter(root, out), debounce=DEBOUNCE_MS, step=STEP_MS,
+                                    rust_timeout=WAKE_MS, yield_on_timeout=True):
                 started = time.perf_counter()
+                if notes is None:
+                    result = _build(notes_dir, out_dir, settings)
+                    if serve_at is not None:
+                        server = start_server(kept_store(out_dir), *serve_at)
+                    notes, problems = _report(notes_dir, result, "built", started, problems, say, warn)
+                    if server is not None:
+                        say(f"serving {out_dir.as_posix()}, read-only: {server.url}")
+                    say(f"watching {notes_dir.as_posix()} (Ctrl-C stops)")
+                    continue
                 changed = _describe(root, batch, notes)
                 if not changed:
                     continue
                 try:
-                    notes, problems = _rebuild(notes_dir, out_dir, settings, changed, started, problems, say, warn)
+                    result = _build(notes_dir, out_dir, settings)
                 except Exception as exc:  # nothing a note holds may stop the watch
                     warn(f"{_clock()} {changed}: rebuild failed, previous output kept: {_reason(exc)}")
                     continue
                 if serve_at is not None:
                     server = _serve_new(server, out_dir, serve_at, warn)
+                notes, problems = _report(notes_dir, result, changed, started, problems, say, warn)
     except KeyboardInterrupt:
         pass
     finally:
@@ -79,11 +91,15 @@ def watch(notes_dir: Path, out_dir: Path, settings: Settings, *, say: Say, warn:
     say("stopped")
 
 
-def _rebuild(notes_dir: Path, out_dir: Path, settings: Settings, changed: str, started: float,
-             known: set[str], say: Say, warn: Say) -> tuple[set[str], set[str]]:
-    """Build and write the output; say so. The notes built and the problems, as text."""
+def _build(notes_dir: Path, out_dir: Path, settings: Settings) -> BuildResult:
     result = build(notes_dir, settings, exclude=(out_dir,))
     write_output(out_dir, result.files)
+    return result
+
+
+def _report(notes_dir: Path, result: BuildResult, changed: str, started: float, known: set[str], say: Say,
+            warn: Say) -> tuple[set[str], set[str]]:
+    """Say what a build found, and the problems not in ``known``; the notes built and the problems, as text."""
     say(f"{_clock()} {changed}: {result.summary.line()} ({time.perf_counter() - started:.2f} s)")
     problems = {_shown(notes_dir, problem) for problem in result.problems}
     for problem in sorted(problems - known):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -61,6 +62,16 @@ class Running:
             self.lines.append(line)
             if containing in line:
                 return line
+
+    def warned(self, pattern: str, timeout: float = WAIT) -> str:
+        """The first line of standard error that matches the regular expression ``pattern``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = next((line for line in list(self.err) if re.search(pattern, line)), None)
+            if found is not None:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"nothing matching {pattern!r} on standard error: {self.err}")
 
     def stop(self, signum: int = signal.SIGINT) -> int:
         """Send ``signum`` (Ctrl-C by default) and wait for the process to end; its exit status."""
