@@ -80,12 +80,17 @@ class Running:
         try:
             return self.process.wait(WAIT)
         finally:
-            self.kill()
+            self.close()
 
-    def kill(self) -> None:
+    def close(self) -> None:
+        """Stop the process as a user would (SIGTERM, so that it stops its server too); kill it if it hangs."""
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+            self.process.terminate()
+            try:
+                self.process.wait(WAIT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 def servers_on(port: int) -> list[int]:

@@ -46,7 +46,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
         line = server.line("http://")
         yield work / "out", endpoint_in(line)
     finally:
-        server.kill()
+        server.close()
+    assert not servers_on(port), "the Oxigraph server outlived mlops-graph serve"
 
 
 def endpoint_in(line: str) -> str:
@@ -137,7 +138,7 @@ def test_stopping_it_leaves_nothing_running(served: tuple[Path, str], signum: in
         assert listening(port) and servers_on(port)
         assert server.stop(signum) == 0
     finally:
-        server.kill()
+        server.close()
     assert server.line("stopped")
     assert not servers_on(port)
     assert not listening(port)

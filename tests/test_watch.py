@@ -61,7 +61,8 @@ def watching(tmp_path: Path) -> Iterator[Watch]:
     try:
         yield watch
     finally:
-        watch.running.kill()
+        watch.running.close()
+    assert not servers_on(watch.port), "the endpoint outlived the watch"
 
 
 def test_the_first_build_is_served(watching: Watch) -> None:
@@ -139,7 +140,7 @@ def test_files_saved_together_are_one_rebuild_and_other_files_none(tmp_path: Pat
         rebuilds = [line for line in watch.running.lines if "notes," in line]
         assert len(rebuilds) == 3  # the first build, the four notes, the fifth
     finally:
-        watch.running.kill()
+        watch.running.close()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
