@@ -118,19 +118,25 @@ def _serve_new(server: Server | None, out_dir: Path, serve_at: tuple[str, int], 
 
 
 class _Filter(DefaultFilter):
-    """``watchfiles``' default filter (editors' temporary files, version control folders), and
-    nothing in the output folder or hidden (a build reads neither)."""
+    """Nothing in the output folder, nothing hidden or in a folder a build skips (a build reads none
+    of them), nothing in a folder ``watchfiles`` leaves out by default (version control, caches), and
+    no editor's temporary or swap file (``watchfiles``' patterns)."""
 
     def __init__(self, root: Path, out_dir: Path) -> None:
-        super().__init__(ignore_dirs=(*DefaultFilter.ignore_dirs, *SKIPPED_DIRS), ignore_paths=(out_dir,))
-        self.root = root
+        super().__init__(ignore_dirs=(), ignore_paths=())  # folders are judged below, inside the notes folder only
+        self.root, self.out_dir = root, out_dir
+        self.skipped = frozenset(SKIPPED_DIRS) | frozenset(DefaultFilter.ignore_dirs)
 
     def __call__(self, change: Change, path: str) -> bool:
+        changed = Path(path)
+        if changed == self.out_dir or self.out_dir in changed.parents:
+            return False
         try:
-            parts = Path(path).relative_to(self.root).parts
+            parts = changed.relative_to(self.root).parts
         except ValueError:
             return False
-        return super().__call__(change, path) and not any(part.startswith(".") for part in parts)
+        return (not any(part.startswith(".") or part in self.skipped for part in parts)
+                and super().__call__(change, path))
 
 
 def _describe(root: Path, batch: Iterable[tuple[Change, str]], notes: set[str]) -> str:

@@ -37,8 +37,8 @@ def files_served(endpoint: str) -> set[str]:
 
 
 class Watch:
-    def __init__(self, tmp: Path, *, serve: bool) -> None:
-        self.notes, self.out = tmp / "notes", tmp / "out"
+    def __init__(self, tmp: Path, *, serve: bool, out: str = "out") -> None:
+        self.notes, self.out = tmp / "notes", tmp / out
         shutil.copytree(CORPUS, self.notes)
         self.port = free_port()
         self.running = Running("watch", str(self.notes), "-o", str(self.out),
@@ -139,6 +139,20 @@ def test_files_saved_together_are_one_rebuild_and_other_files_none(tmp_path: Pat
         assert "picture" not in line
         rebuilds = [line for line in watch.running.lines if "notes," in line]
         assert len(rebuilds) == 3  # the first build, the four notes, the fifth
+    finally:
+        watch.running.close()
+
+
+def test_an_output_folder_inside_the_notes_folder_causes_no_rebuild(tmp_path: Path) -> None:
+    watch = Watch(tmp_path, serve=False, out="notes/out")
+    try:
+        (watch.notes / "outline.md").write_text(note("Outline"))  # its name starts as the output folder's
+        assert "15 notes" in watch.running.line("outline.md added")
+        (watch.notes / "other.md").write_text(note("Other"))
+        assert "16 notes" in watch.running.line("other.md added")
+        rebuilds = [line for line in watch.running.lines if "notes," in line]
+        assert len(rebuilds) == 3, rebuilds  # writing the output is no change to the notes
+        assert "Outline" in in_output(watch.out, "http://purl.org/dc/terms/title")
     finally:
         watch.running.close()
 
