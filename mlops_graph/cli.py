@@ -262,7 +262,7 @@ def _port(text: str) -> int:
 def _add_endpoint_options(parser: argparse.ArgumentParser) -> None:
     from mlops_graph.serve import DEFAULT_HOST, DEFAULT_PORT
 
-    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
     parser.add_argument("--bind", default=DEFAULT_HOST, metavar="ADDRESS",
                         help=f"address to listen on (default {DEFAULT_HOST}: this machine only); read-only on any")
 

@@ -31,7 +31,6 @@ from types import FrameType
 from typing import IO
 
 from mlops_graph.errors import ServeError
-from mlops_graph.store.embedded import KEPT_GRAPH_FILE, STORE_DIR, open_store
 
 PROGRAM = "oxigraph"
 DEFAULT_HOST = "127.0.0.1"
@@ -55,6 +54,8 @@ def program() -> str:
 
 def kept_store(out_dir: Path) -> Path:
     """The database of the store kept for the build in ``out_dir``, made or brought up to date first."""
+    from mlops_graph.store.embedded import KEPT_GRAPH_FILE, STORE_DIR, open_store  # not for the command line's options
+
     graph_file = out_dir / KEPT_GRAPH_FILE
     if not graph_file.is_file():
         raise ServeError(f"{out_dir}: no build there (no {KEPT_GRAPH_FILE}); run 'mlops-graph build' first")
@@ -164,7 +165,7 @@ def serve(out_dir: Path, host: str, port: int, say: Callable[[str], None]) -> No
     server = start_server(kept_store(out_dir), host, port)
     try:
         with sigterm_interrupts():
-            say(f"{(out_dir / KEPT_GRAPH_FILE).as_posix()}, read-only: {server.url} (Ctrl-C stops)")
+            say(f"serving {out_dir.as_posix()}, read-only: {server.url} (Ctrl-C stops)")
             code = server.process.wait()
             if code not in (-signal.SIGINT, -signal.SIGTERM):  # stopped by anything but Ctrl-C or SIGTERM
                 raise ServeError(f"the Oxigraph server stopped (exit status {code}): {server.output().strip()}")
