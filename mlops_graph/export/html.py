@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import pyvis
@@ -63,6 +63,9 @@ from mlops_graph.export.layout import (
 )
 from mlops_graph.graph.digraph import from_adjacency
 from mlops_graph.graph.fold import FOLDED_KINDS, fold_graph, folded_info
+
+if TYPE_CHECKING:
+    from mlops_graph.export.outputs import Graphs
 
 __all__ = [
     "ARROWS_MAX_NODES", "DETAIL_LIST_MAX", "FOLDED_MAX_NODES", "FOLD_THRESHOLD", "KIND_STYLES", "LABEL_MAX_CHARS",
@@ -119,6 +122,14 @@ class _View:
     weights: dict[tuple[str, str], float]
     node_count: int
     edge_count: int
+
+
+def render(graphs: Graphs) -> bytes:
+    """The page of a build (``export.outputs``)."""
+    from mlops_graph.graph.network import to_networkx
+
+    graph = to_networkx(graphs.mappings, graphs.index, fold_above=FOLD_THRESHOLD)
+    return render_html(graph, title="mlops-graph").encode("utf-8")
 
 
 def render_html(graph: nx.DiGraph, *, title: str = "mlops-graph") -> str:

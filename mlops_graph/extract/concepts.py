@@ -21,8 +21,8 @@ from rapidfuzz.distance import DamerauLevenshtein
 from mlops_graph.config import Settings
 from mlops_graph.errors import VocabularyError
 from mlops_graph.extract.notes import slugify
-from mlops_graph.graph.namespaces import SKOS
 from mlops_graph.model import Note
+from mlops_graph.namespaces import SKOS
 
 _SEPARATORS = re.compile(r"[\s\-_/‐‑–—.]+")
 _TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)

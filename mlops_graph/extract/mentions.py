@@ -34,6 +34,7 @@ import simplemma
 from rapidfuzz.distance import DamerauLevenshtein
 
 from mlops_graph.extract.concepts import Concept
+from mlops_graph.model import Note
 
 _LATIN = "0-9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0300-\u036f\u1e00-\u1eff"
 _TOKEN = re.compile(rf"[{_LATIN}]+|[^\s{_LATIN}]")
@@ -355,4 +356,16 @@ class MentionMatcher:
         return out
 
 
-__all__ = ["STOP_LABELS", "Match", "MentionMatcher"]
+NoteMentions = list[list[tuple[int, int, str]]]
+"""A note's concept mentions, per text (its quotes, its passages, then its title), as
+(start, end, concept IRI)."""
+
+
+def note_mentions(note: Note, matcher: MentionMatcher) -> NoteMentions:
+    """The concept mentions in each of a note's texts: its quotes, its passages, then its title."""
+    texts = [(q.text, q.code_spans) for q in note.quotes] + [(p.text, p.code_spans) for p in note.passages]
+    texts.append((note.title, ()))
+    return [[(m.start, m.end, m.concept) for m in matcher.find(text, spans)] for text, spans in texts]
+
+
+__all__ = ["STOP_LABELS", "Match", "MentionMatcher", "NoteMentions", "note_mentions"]

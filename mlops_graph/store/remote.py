@@ -35,7 +35,7 @@ from typing import Literal
 import pyoxigraph as ox
 
 from mlops_graph.errors import QueryError, StoreError
-from mlops_graph.graph.namespaces import sparql_prologue
+from mlops_graph.namespaces import sparql_prologue
 from mlops_graph.query.binding import bound_text, concepts_by_label
 from mlops_graph.query.named import NamedQuery
 from mlops_graph.store.embedded import Result

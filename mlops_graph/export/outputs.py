@@ -1,0 +1,72 @@
+"""The output files, one module each, listed in one registry.
+
+Each module in :data:`OUTPUTS` has ``render(graphs: Graphs) -> bytes``; a build's files are made
+from its :class:`Graphs` when they are read (:func:`output_files`), so writing them holds one large
+file in memory at a time. Modules are imported when their file is first made: a build whose page is
+switched off never loads networkx.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+from mlops_graph.config import REPORT_FILE
+from mlops_graph.extract.concepts import ConceptIndex
+from mlops_graph.graph.mapping import NoteMapping
+
+#: File name → module that renders it, in the order they are written.
+OUTPUTS: dict[str, str] = {
+    "graph.ttl": "mlops_graph.export.turtle",
+    "graph.trig": "mlops_graph.export.trig",
+    REPORT_FILE: "mlops_graph.export.report",
+    "suggested-concepts.csv": "mlops_graph.export.suggestions",
+    "graph.html": "mlops_graph.export.html",
+}
+#: Also one Turtle file per note, ``notes/<slug>.ttl`` (``export.turtle.note_file``).
+NOTE_FILES = "notes/{slug}.ttl"
+
+
+@dataclass(slots=True)
+class Graphs:
+    """What the output files are made from: each named graph's Turtle statements, the notes' place
+    in the graph and the concepts."""
+
+    header: bytes
+    """The ``@prefix`` lines."""
+    bodies: dict[str, bytes]
+    """Named graph IRI → its statements in Turtle, without prefix lines."""
+    mappings: list[NoteMapping]
+    index: ConceptIndex
+    summary_line: str = ""
+
+
+class OutputFiles(Mapping[str, bytes]):
+    """Every output file's bytes by path relative to the output folder, made when looked up."""
+
+    def __init__(self, graphs: Graphs, names: list[str]) -> None:
+        self.graphs = graphs
+        self._makers: dict[str, Callable[[], bytes]] = {}
+        for m in sorted(graphs.mappings, key=lambda m: m.note.slug):
+            self._makers[NOTE_FILES.format(slug=m.note.slug)] = lambda graph=m.graph: _note_file(graphs, graph)
+        for name in names:
+            self._makers[name] = lambda module=OUTPUTS[name]: importlib.import_module(module).render(graphs)
+
+    def __getitem__(self, name: str) -> bytes:
+        data: bytes = self._makers[name]()
+        return data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+
+def _note_file(graphs: Graphs, graph: str) -> bytes:
+    return graphs.header + graphs.bodies[graph]
+
+
+def output_files(graphs: Graphs, *, html: bool = True) -> OutputFiles:
+    return OutputFiles(graphs, [name for name in OUTPUTS if html or name != "graph.html"])
