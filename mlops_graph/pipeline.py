@@ -13,7 +13,9 @@ corpora (``workers.map_notes``).
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -84,8 +86,14 @@ def read_file(note_file: NoteFile, settings: Settings) -> tuple[Note | None, lis
     """One file: size limit, bytes, decoding, then the note. Problems are returned, never raised."""
     limit = settings.max_note_bytes
     try:
-        with open(note_file.path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
+        # Opened without waiting (a pipe put in its place would wait for a writer), then read whole.
+        fd = os.open(note_file.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as handle:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file")
+            os.set_blocking(fd, True)
+            size = info.st_size
             data = b"" if size > limit else handle.read(limit + 1)
     except FileNotFoundError:
         return None, [Problem(note_file.rel, None, "disappeared while the build was running; skipped")]

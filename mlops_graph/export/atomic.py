@@ -138,11 +138,14 @@ def _check_replaceable(out_dir: Path, files: Mapping[str, bytes]) -> None:
                     )
 
 
+def _write_file(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
 def _write_files(staging: Path, files: Mapping[str, bytes]) -> None:
     for name in files:
-        target = staging / _safe_relative(name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(files[name])
+        _write_file(staging / _safe_relative(name), files[name])
     if hasattr(os, "sync"):
         os.sync()  # the new files are on disk before they replace the old ones
 
