@@ -4,13 +4,15 @@
     .venv/bin/python bench/run.py                      # 1k and 10k notes, 3 rounds each
     .venv/bin/python bench/run.py --notes 1000 10000 50000 --skip-queries   # 50k built once
     .venv/bin/python bench/run.py --queries-only output/   # only the named queries, on an existing build
+    .venv/bin/python bench/run.py --folder notes --folder GARDEN --notes 121 --rounds 5 --skip-edit
+                                                       # real gardens: the user's note, a fetched garden
 
 For each corpus size it makes the corpus (bench/make_corpus.py, deterministic), then runs the
-baseline (bench/baseline_rdflib.py) and a full `mlops-graph build --no-cache` in alternation, each
+baseline (bench/baseline_rdflib.py) and a full `mlops-graph build` in alternation, each
 in its own process and into a fresh folder (the previous one deleted and flushed to disk before
 the timer starts), and prints the median wall and CPU times, the ratio
 baseline / mlops-graph measured in the same run, and each process's peak resident memory (from
-wait4's rusage). It then times a one-note edit followed by a rebuild that uses the build cache, and
+wait4's rusage). It then times a one-note edit followed by a rebuild, and
 every named query on the embedded store. It prints figures; it never
 fails on one.
 """
@@ -67,9 +69,8 @@ def fresh(folder: Path) -> None:
     os.sync()
 
 
-def build_cmd(notes: Path, out: Path, *, cache: bool = True) -> list[str]:
-    return [PYTHON, "-m", "mlops_graph", "build", str(notes), "-o", str(out), "-q",
-            *(() if cache else ("--no-cache",))]
+def build_cmd(notes: Path, out: Path) -> list[str]:
+    return [PYTHON, "-m", "mlops_graph", "build", str(notes), "-o", str(out), "-q"]
 
 
 def table(rows: list[list[str]]) -> str:
@@ -81,7 +82,7 @@ def table(rows: list[list[str]]) -> str:
 
 
 def bench_builds(corpora: list[tuple[str, Path, int]], rounds: int, large_rounds: int, work: Path) -> None:
-    """Full builds, each into a fresh folder and without the build cache, alternating with the baseline.
+    """Full builds, each into a fresh folder, alternating with the baseline.
     ``corpora``: (name, notes folder, number of notes) of each corpus."""
     rows = [["notes", "baseline s", "mlops-graph s", "ratio", "baseline CPU s", "mlops-graph CPU s",
              "baseline MB", "mlops-graph MB"]]
@@ -92,7 +93,7 @@ def bench_builds(corpora: list[tuple[str, Path, int]], rounds: int, large_rounds
             fresh(work / "baseline")
             base.append(run([PYTHON, str(HERE / "baseline_rdflib.py"), str(notes), str(work / "baseline")]))
             fresh(work / f"out-{size}")
-            ours.append(run(build_cmd(notes, work / f"out-{size}", cache=False)))
+            ours.append(run(build_cmd(notes, work / f"out-{size}")))
         b, o = (statistics.median(t[0] for t in runs) for runs in (base, ours))
         bc, oc = (statistics.median(t[1] for t in runs) for runs in (base, ours))
         rows.append([name, f"{b:.2f}", f"{o:.2f}", f"{b / o:.2f}x", f"{bc:.1f}", f"{oc:.1f}",
@@ -116,7 +117,7 @@ def bench_edit(size: int, rounds: int, work: Path) -> None:
         times.append(run(build_cmd(notes, out)))
     wall = statistics.median(t[0] for t in times)
     cpu = statistics.median(t[1] for t in times)
-    print(f"one note edited in {size} (build cache in the output folder): first build {first[0]:.2f} s, "
+    print(f"one note edited in {size} into the same output folder: first build {first[0]:.2f} s, "
           f"rebuild median {wall:.2f} s wall, {cpu:.1f} s CPU, peak {max(t[2] for t in times):.0f} MB "
           f"over {rounds} rounds\n")
 

@@ -11,8 +11,8 @@ server when the session ends. A missing ``virtuoso-t`` fails the tests instead o
 
 from __future__ import annotations
 
-import json
 import ctypes
+import json
 import os
 import secrets
 import shutil
@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 
 START_TIMEOUT = 120.0
 """Seconds to wait for a new database to be created and the server to answer."""

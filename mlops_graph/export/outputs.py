@@ -47,15 +47,16 @@ class OutputFiles(Mapping[str, bytes]):
 
     def __init__(self, graphs: Graphs, names: list[str]) -> None:
         self.graphs = graphs
-        self._makers: dict[str, Callable[[], bytes]] = {}
+        self._makers: dict[str, Callable[[Graphs, str], bytes]] = {}
+        self._args: dict[str, str] = {}
         for m in sorted(graphs.mappings, key=lambda m: m.note.slug):
-            self._makers[NOTE_FILES.format(slug=m.note.slug)] = lambda graph=m.graph: _note_file(graphs, graph)
+            name = NOTE_FILES.format(slug=m.note.slug)
+            self._makers[name], self._args[name] = _note_file, m.graph
         for name in names:
-            self._makers[name] = lambda module=OUTPUTS[name]: importlib.import_module(module).render(graphs)
+            self._makers[name], self._args[name] = _render, OUTPUTS[name]
 
     def __getitem__(self, name: str) -> bytes:
-        data: bytes = self._makers[name]()
-        return data
+        return self._makers[name](self.graphs, self._args[name])
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._makers)
@@ -66,6 +67,11 @@ class OutputFiles(Mapping[str, bytes]):
 
 def _note_file(graphs: Graphs, graph: str) -> bytes:
     return graphs.header + graphs.bodies[graph]
+
+
+def _render(graphs: Graphs, module: str) -> bytes:
+    data: bytes = importlib.import_module(module).render(graphs)
+    return data
 
 
 def output_files(graphs: Graphs, *, html: bool = True) -> OutputFiles:
