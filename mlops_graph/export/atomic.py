@@ -1,7 +1,6 @@
 """Writing the output folder so that a failed or killed build leaves the previous output complete.
 
-The files are written to a sibling folder (``.mlops-graph-staging-<pid>-…``) and flushed to disk;
-then the old output is renamed aside (``.mlops-graph-retired-<pid>-…``), the new one renamed into
+The files are written to a sibling folder (``.mlops-graph-staging-<pid>-…``); then the old output is renamed aside (``.mlops-graph-retired-<pid>-…``), the new one renamed into
 place, and the old one removed. Sibling folders carry the id of the process that made them, so a
 later write removes those of a process that is gone, and puts an old output back first if the
 build was killed between the two renames.
@@ -146,8 +145,6 @@ def _write_file(target: Path, data: bytes) -> None:
 def _write_files(staging: Path, files: Mapping[str, bytes]) -> None:
     for name in files:
         _write_file(staging / _safe_relative(name), files[name])
-    if hasattr(os, "sync"):
-        os.sync()  # the new files are on disk before they replace the old ones
 
 
 def write_output(out_dir: str | os.PathLike[str], files: Mapping[str, bytes]) -> None:
