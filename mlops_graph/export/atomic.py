@@ -1,6 +1,7 @@
 """Writing the output folder so that a failed or killed build leaves the previous output complete.
 
-The files are written to a sibling folder (``.mlops-graph-staging-<pid>-…``); then the old output is renamed aside (``.mlops-graph-retired-<pid>-…``), the new one renamed into
+The files are written to a sibling folder (``.mlops-graph-staging-<pid>-…``); then the old output
+is renamed aside (``.mlops-graph-retired-<pid>-…``), the new one renamed into
 place, and the old one removed. Sibling folders carry the id of the process that made them, so a
 later write removes those of a process that is gone, and puts an old output back first if the
 build was killed between the two renames.
