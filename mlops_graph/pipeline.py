@@ -18,19 +18,20 @@ import os
 import stat
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from mlops_graph.config import Settings
 from mlops_graph.export import rdf
-from mlops_graph.export.outputs import Graphs, output_files
-from mlops_graph.extract.concepts import ConceptIndex, build_index, vocabulary_for
+from mlops_graph.export.outputs import Bodies, Graphs, output_files
+from mlops_graph.extract.concepts import Concept, ConceptIndex, build_index, vocabulary_for
 from mlops_graph.extract.mentions import MentionMatcher, note_mentions
 from mlops_graph.extract.notes import read_note
 from mlops_graph.graph.consensus import ConsensusRow, consensus
 from mlops_graph.graph.iris import Iris, short_digest
 from mlops_graph.graph.mapping import Mapper, NoteMapping, SourceFact, concept_triples, source_triples
-from mlops_graph.model import Note, Problem
+from mlops_graph.model import Note, Problem, Quote, as_call
 from mlops_graph.namespaces import prefixes
 from mlops_graph.read.files import NoteFile, decode, discover
 from mlops_graph.workers import Progress, map_notes
@@ -152,6 +153,33 @@ class Corpus:
     mapper: Mapper
     matcher: MentionMatcher
     prefixes: dict[str, str]
+    _positions: dict[str, int] = field(default_factory=dict)
+
+    _quotes: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    def ref(self, obj: object) -> tuple[str | int, ...] | None:
+        """A note, a quote or a concept as its name (``workers.Shared``): the results of workers
+        refer to the corpus's own objects instead of sending copies."""
+        if isinstance(obj, Note):
+            return ("note", obj.path)
+        if isinstance(obj, Concept):
+            return ("concept", obj.iri)
+        if isinstance(obj, Quote):
+            if not self._quotes:  # by identity: a worker renders the corpus's own notes
+                self._quotes.update((id(q), (n, i)) for n, note in enumerate(self.notes)
+                                    for i, q in enumerate(note.quotes))
+            found = self._quotes.get(id(obj))
+            return ("quote", *found) if found is not None else None
+        return None
+
+    def deref(self, name: tuple[Any, ...]) -> object:
+        if name[0] == "concept":
+            return self.mapper.index.concepts[name[1]]
+        if name[0] == "quote":
+            return self.notes[name[1]].quotes[name[2]]
+        if not self._positions:
+            self._positions.update((n.path, i) for i, n in enumerate(self.notes))
+        return self.notes[self._positions[name[1]]]
 
 
 def extract(notes: list[Note], settings: Settings) -> Corpus:
@@ -186,6 +214,8 @@ class NoteGraph:
     triples: int
     sources: list[SourceFact]
 
+    __reduce__ = as_call
+
 
 def note_graph(note: Note, corpus: Corpus) -> NoteGraph:
     """One note's mentions (extract), then its named graph (graph) as Turtle (export)."""
@@ -193,14 +223,17 @@ def note_graph(note: Note, corpus: Corpus) -> NoteGraph:
     return NoteGraph(mapped.mapping, rdf.turtle_body(mapped.triples, corpus.prefixes), mapped.count, mapped.sources)
 
 
+def _note_graph_at(position: int, corpus: Corpus) -> NoteGraph:
+    return note_graph(corpus.notes[position], corpus)
+
+
 def to_graphs(corpus: Corpus, *, workers: int | None = None) -> tuple[Graphs, int]:
     """Every note's graph, the sources graph and the concepts graph; and the number of triples."""
-    bodies: dict[str, bytes] = {}
+    bodies = Bodies()
     mappings: list[NoteMapping] = []
     facts: set[SourceFact] = set()
     triples = 0
-    for done in map_notes(note_graph, corpus.notes, corpus, workers=workers):
-        done.mapping.note = corpus.notes[len(mappings)]  # the parent's copy, not one sent back
+    for done in map_notes(_note_graph_at, range(len(corpus.notes)), corpus, workers=workers):
         mappings.append(done.mapping)
         bodies[done.mapping.graph] = done.body
         facts.update(done.sources)

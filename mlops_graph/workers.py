@@ -4,14 +4,19 @@ Below :data:`PARALLEL_MIN_NOTES` notes one process does everything (starting wor
 more than they save). Above, a ``multiprocessing`` pool maps the function over the items; what the
 function needs besides the item (``context``) is handed to each worker once, when it starts. The
 pool is closed before :func:`map_notes` returns: no process outlives a call.
+
+Results come back pickled. Objects that both sides already have (a context's notes and concepts)
+travel as references, not copies, when the context is :class:`Shared`.
 """
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+import pickle
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 #: Below this many notes, one process does everything.
 PARALLEL_MIN_NOTES = 400
@@ -25,15 +30,37 @@ _job: tuple[Callable[[Any, Any], Any], Any] | None = None
 """In a worker: the function and its context, set when the worker starts."""
 
 
+@runtime_checkable
+class Shared(Protocol):
+    """A context whose objects results may refer to: :meth:`ref` names one (None: copy it), and
+    :meth:`deref` finds it again from its name."""
+
+    def ref(self, obj: object) -> Hashable | None: ...
+
+    def deref(self, name: Any) -> object: ...
+
+
 def _start(function: Callable[[Any, Any], Any], context: Any) -> None:
     global _job
     _job = (function, context)
 
 
-def _call(item: Any) -> Any:
+def _call(item: Any) -> bytes:
     assert _job is not None
     function, context = _job
-    return function(item, context)
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    if isinstance(context, Shared):
+        pickler.persistent_id = context.ref  # type: ignore[method-assign]
+    pickler.dump(function(item, context))
+    return buffer.getvalue()
+
+
+def _load(data: bytes, context: Any) -> Any:
+    unpickler = pickle.Unpickler(io.BytesIO(data))
+    if isinstance(context, Shared):
+        unpickler.persistent_load = context.deref  # type: ignore[method-assign]
+    return unpickler.load()
 
 
 def worker_count(items: int, workers: int | None = None) -> int:
@@ -47,13 +74,16 @@ def worker_count(items: int, workers: int | None = None) -> int:
 
 
 def map_notes(function: Callable[[I, C], R], items: Sequence[I], context: C, *, workers: int | None = None,
-              progress: Progress | None = None) -> list[R]:
-    """``[function(item, context) for item in items]``, in the order of ``items``; spread over
-    processes for many items (``function`` must then be a module-level function)."""
+              progress: Progress | None = None) -> Iterator[R]:
+    """``function(item, context)`` for each item, in the order of ``items``, each as soon as it is
+    made; spread over processes for many items (``function`` must then be a module-level function).
+    The pool ends when the iteration does."""
     count = min(worker_count(len(items), workers), max(1, len(items)))
     if count == 1:
         done: Iterable[R] = (function(item, context) for item in items)
-        return list(progress(done, len(items)) if progress else done)
+        yield from (progress(done, len(items)) if progress else done)
+        return
     with multiprocessing.Pool(count, initializer=_start, initargs=(function, context)) as pool:
-        results: Iterable[R] = pool.imap(_call, items, chunksize=CHUNK_SIZE)
-        return list(progress(results, len(items)) if progress else results)
+        results: Iterable[bytes] = pool.imap(_call, items, chunksize=CHUNK_SIZE)
+        for data in progress(results, len(items)) if progress else results:
+            yield _load(data, context)

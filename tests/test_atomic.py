@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -201,7 +201,7 @@ def fail_file_write(monkeypatch: pytest.MonkeyPatch, at: int, error: BaseExcepti
     real_write = atomic._write_file
     calls = [0]
 
-    def write(target: Path, data: bytes) -> None:
+    def write(target: Path, data: Iterable[bytes]) -> None:
         calls[0] += 1
         if calls[0] == at:
             raise error

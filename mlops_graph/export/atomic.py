@@ -19,7 +19,7 @@ import re
 import shutil
 import stat
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from mlops_graph.errors import OutputError
@@ -138,14 +138,17 @@ def _check_replaceable(out_dir: Path, files: Mapping[str, bytes]) -> None:
                     )
 
 
-def _write_file(target: Path, data: bytes) -> None:
+def _write_file(target: Path, data: Iterable[bytes]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    with open(target, "wb") as handle:
+        handle.writelines(data)
 
 
 def _write_files(staging: Path, files: Mapping[str, bytes]) -> None:
+    """Each file, in pieces where ``files`` gives them (``pieces(name)``), else whole."""
+    pieces: Callable[[str], Iterable[bytes]] = getattr(files, "pieces", lambda name: [files[name]])
     for name in files:
-        _write_file(staging / _safe_relative(name), files[name])
+        _write_file(staging / _safe_relative(name), pieces(name))
 
 
 def write_output(out_dir: str | os.PathLike[str], files: Mapping[str, bytes]) -> None:

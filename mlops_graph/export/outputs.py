@@ -2,14 +2,17 @@
 
 Each module in :data:`OUTPUTS` has ``render(graphs: Graphs) -> bytes``; a build's files are made
 from its :class:`Graphs` when they are read (:func:`output_files`), so writing them holds one large
-file in memory at a time. Modules are imported when their file is first made: a build whose page is
-switched off never loads networkx.
+file in memory at a time. A module that also has ``pieces(graphs)`` (the whole-graph files) is
+written piece by piece, never whole in memory (:meth:`OutputFiles.pieces`). Modules are imported
+when their file is first made: a build whose page is switched off never loads networkx.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Mapping
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from mlops_graph.config import REPORT_FILE
@@ -28,6 +31,34 @@ OUTPUTS: dict[str, str] = {
 NOTE_FILES = "notes/{slug}.ttl"
 
 
+class Bodies(Mapping[str, bytes]):
+    """Named graph IRI → its Turtle statements, kept in an unnamed temporary file rather than in
+    memory (a 10,000-note build's come to about 260 MB; the file is read back once per output that
+    holds them, from the page cache). The file goes when the object does."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="mlops-graph-")  # noqa: SIM115 - open as long as self
+        self._where: dict[str, tuple[int, int]] = {}
+        self._end = 0
+
+    def __setitem__(self, graph: str, body: bytes) -> None:
+        self._file.seek(self._end)
+        self._file.write(body)
+        self._where[graph] = (self._end, len(body))
+        self._end += len(body)
+
+    def __getitem__(self, graph: str) -> bytes:
+        offset, size = self._where[graph]
+        self._file.flush()
+        return os.pread(self._file.fileno(), size, offset) if size else b""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+
 @dataclass(slots=True)
 class Graphs:
     """What the output files are made from: each named graph's Turtle statements, the notes' place
@@ -35,8 +66,8 @@ class Graphs:
 
     header: bytes
     """The ``@prefix`` lines."""
-    bodies: dict[str, bytes]
-    """Named graph IRI → its statements in Turtle, without prefix lines."""
+    bodies: Mapping[str, bytes]
+    """Named graph IRI → its statements in Turtle, without prefix lines (:class:`Bodies`)."""
     mappings: list[NoteMapping]
     index: ConceptIndex
     summary_line: str = ""
@@ -57,6 +88,15 @@ class OutputFiles(Mapping[str, bytes]):
 
     def __getitem__(self, name: str) -> bytes:
         return self._makers[name](self.graphs, self._args[name])
+
+    def pieces(self, name: str) -> Iterable[bytes]:
+        """The file ``name`` in pieces that make it up."""
+        if self._makers[name] is _render:
+            module = importlib.import_module(self._args[name])
+            if hasattr(module, "pieces"):
+                found: Iterable[bytes] = module.pieces(self.graphs)
+                return found
+        return [self[name]]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._makers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from mlops_graph.export import rdf
@@ -10,8 +11,11 @@ if TYPE_CHECKING:
     from mlops_graph.export.outputs import Graphs
 
 
-def render(graphs: Graphs) -> bytes:
-    parts = [graphs.header]
+def pieces(graphs: Graphs) -> Iterator[bytes]:
+    yield graphs.header
     for graph in sorted(graphs.bodies):
-        parts += [rdf.graph_open(graph), graphs.bodies[graph], rdf.GRAPH_CLOSE]
-    return b"".join(parts)
+        yield from (rdf.graph_open(graph), graphs.bodies[graph], rdf.GRAPH_CLOSE)
+
+
+def render(graphs: Graphs) -> bytes:
+    return b"".join(pieces(graphs))

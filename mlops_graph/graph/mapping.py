@@ -20,7 +20,7 @@ from mlops_graph.extract.concepts import Concept, ConceptIndex, tag_label
 from mlops_graph.extract.mentions import NoteMentions
 from mlops_graph.extract.urls import iri_safe, is_web_url, web_host
 from mlops_graph.graph.iris import Iris
-from mlops_graph.model import Note, Quote
+from mlops_graph.model import Note, Quote, as_call
 from mlops_graph.namespaces import DCTERMS, MG, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 
 
@@ -94,6 +94,8 @@ class DefinitionRecord:
     mentioned: tuple[str, ...] = ()
     """The concepts its text mentions, each once, in the order of their first mention."""
 
+    __reduce__ = as_call
+
 
 @dataclass(slots=True)
 class NoteMapping:
@@ -113,6 +115,8 @@ class NoteMapping:
     spans: list[array[int]] = field(default_factory=list)
     """Per text (the definitions', then the passages'), the mentions' spans as start, end, start, …"""
 
+    __reduce__ = as_call
+
 
 @dataclass(frozen=True, slots=True)
 class SourceFact:
@@ -124,6 +128,8 @@ class SourceFact:
     other: str | None
     """The source's host, or the page's publisher (a source IRI)."""
     is_page: bool
+
+    __reduce__ = as_call
 
 
 @dataclass(slots=True)
