@@ -60,6 +60,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.no_html:
         settings = settings.with_overrides(html=False)
+    if args.suggest:
+        settings = settings.with_overrides(suggest=True)
     notes_dir, out_dir = Path(args.notes_dir), Path(args.output)
     check_writable(out_dir)
     result = build(notes_dir, settings, exclude=(out_dir,), progress=_progress)
@@ -238,6 +240,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="output")
     p.add_argument("--strict", action="store_true", help="any problem fails the build (exit 1); output untouched")
     p.add_argument("--no-html", action="store_true", help="skip graph.html")
+    p.add_argument("--suggest", action="store_true", help="also write suggested-concepts.csv")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
     _add_settings_options(p)
     p.set_defaults(func=cmd_build)

@@ -57,6 +57,9 @@ class Settings:
     vocabularies: tuple[Path, ...] = field(default_factory=tuple)
     max_note_bytes: int = DEFAULT_MAX_NOTE_BYTES
     html: bool = True
+    suggest: bool = False
+    """Also write ``suggested-concepts.csv`` (keyword extraction over every note: it costs more
+    than the rest of a small build)."""
 
     def __post_init__(self) -> None:
         if self.date_order not in DATE_ORDERS:
@@ -84,7 +87,7 @@ def load_settings(pyproject: Path | None) -> Settings:
     table = data.get("tool", {}).get("mlops-graph", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{pyproject}: [tool.mlops-graph] must be a table")
-    known = {"base-iri", "date-order", "vocabulary", "max-note-bytes", "html"}
+    known = {"base-iri", "date-order", "vocabulary", "max-note-bytes", "html", "suggest"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigError(f"{pyproject}: unknown key(s) in [tool.mlops-graph]: {', '.join(unknown)}")
@@ -100,6 +103,7 @@ def load_settings(pyproject: Path | None) -> Settings:
             vocabularies=tuple((pyproject.parent / v) for v in vocab),
             max_note_bytes=int(table.get("max-note-bytes", DEFAULT_MAX_NOTE_BYTES)),
             html=bool(table.get("html", True)),
+            suggest=bool(table.get("suggest", False)),
         )
     except (TypeError, ValueError) as exc:
         if isinstance(exc, ConfigError):

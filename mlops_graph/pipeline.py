@@ -274,7 +274,7 @@ def build(notes_dir: PathLike, settings: Settings | None = None, *, exclude: tup
         skipped=file_count - len(notes),
     )
     graphs.summary_line = summary.line()
-    files = output_files(graphs, html=settings.html)
+    files = output_files(graphs, html=settings.html, suggest=settings.suggest)
     return BuildResult(files, notes, mappings, index, problems, summary)
 
 

@@ -114,5 +114,10 @@ def _render(graphs: Graphs, module: str) -> bytes:
     return data
 
 
-def output_files(graphs: Graphs, *, html: bool = True) -> OutputFiles:
-    return OutputFiles(graphs, [name for name in OUTPUTS if html or name != "graph.html"])
+#: Outputs made only when asked for, by the setting of the same name.
+OPTIONAL = {"graph.html": "html", "suggested-concepts.csv": "suggest"}
+
+
+def output_files(graphs: Graphs, *, html: bool = True, suggest: bool = False) -> OutputFiles:
+    wanted = {"html": html, "suggest": suggest}
+    return OutputFiles(graphs, [name for name in OUTPUTS if wanted.get(OPTIONAL.get(name, ""), True)])
