@@ -31,9 +31,6 @@ DATE_FORMAT_NAMES: Final[dict[str, str]] = {
 #: Result formats of ``mlops-graph query``.
 QUERY_FORMATS: Final = ("table", "csv", "tsv", "json")
 
-#: RDF files a build writes, relative to the output folder.
-GRAPH_FILES: Final = ("graph.ttl", "graph.trig")
-
 #: The build's report, in the output folder (its only Markdown file), and its first line.
 REPORT_FILE: Final = "report.md"
 REPORT_HEADING: Final = "# mlops-graph report"

@@ -25,7 +25,6 @@ How the page is laid out depends on the graph's size:
 
 from __future__ import annotations
 
-import gc
 import html
 import importlib.util
 import json
@@ -137,19 +136,8 @@ def render_html(graph: nx.DiGraph, *, title: str = "mlops-graph") -> str:
     """Return the interactive page for ``graph`` as one self-contained HTML document.
 
     The same graph and title always give the same string: nodes and edges are ordered by id and the
-    layouts use a fixed seed. The cyclic garbage collector is paused while the page is built (it
-    allocates many small objects next to a possibly large graph), and restored afterwards.
+    layouts use a fixed seed.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _render(graph, title)
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _render(graph: nx.DiGraph, title: str) -> str:
     if folded_info(graph) is None and graph.number_of_nodes() <= FOLD_THRESHOLD:
         view = _full_view(graph)
     else:
