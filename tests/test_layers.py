@@ -53,6 +53,49 @@ def test_each_stage_imports_only_from_stages_before_it() -> None:
     assert wrong == []
 
 
+def module_imports(path: Path) -> set[str]:
+    """The package's modules that ``path`` imports, at its top or in a function (not for types only)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for block in ast.walk(tree):  # imports for type checking only are left out
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test):
+            block.body = []
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("mlops_graph."):
+            names = [f"{node.module}.{a.name}" for a in node.names]
+            found.update(n for n in names if module_path(n) is not None)
+            if module_path(node.module) is not None:
+                found.add(node.module)
+    return found
+
+
+def module_path(module: str) -> Path | None:
+    rel = PACKAGE / module.split(".", 1)[-1].replace(".", "/")
+    for path in (rel.with_suffix(".py"), rel / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    graph = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = path.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".").removesuffix(".__init__")
+        graph[name] = {m for m in module_imports(path) if not m.endswith("__init__")}
+    cycles = []
+
+    def visit(module: str, trail: list[str]) -> None:
+        for other in sorted(graph.get(module, ())):
+            if other in trail:
+                cycles.append(" -> ".join([*trail[trail.index(other):], other]))
+            elif len(trail) < 12:
+                visit(other, [*trail, other])
+
+    for module in graph:
+        visit(module, [module])
+    assert not cycles, sorted(set(cycles))[:10]
+
+
 def test_the_api_takes_plain_strings(tmp_path: Path) -> None:
     out = tmp_path / "output"
     result = mlops_graph.build(str(ROOT / "notes"))
