@@ -6,7 +6,7 @@ function needs besides the item (``context``) is handed to each worker once, whe
 pool is closed before :func:`map_notes` returns: no process outlives a call.
 
 Results come back pickled. Objects that both sides already have (a context's notes and concepts)
-travel as references, not copies, when the context is :class:`Shared`.
+travel as references, not copies, when the context is :class:`Shared` (has ``ref`` and ``deref``).
 """
 
 from __future__ import annotations
@@ -16,21 +16,20 @@ import multiprocessing
 import os
 import pickle
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar
 
 #: Below this many notes, one process does everything.
 PARALLEL_MIN_NOTES = 400
-CHUNK_SIZE = 32
+CHUNK_SIZE = 64
 I = TypeVar("I")  # noqa: E741 - the item
 C = TypeVar("C")
 R = TypeVar("R")
 Progress = Callable[[Iterable[Any], int], Iterable[Any]]
 
-_job: tuple[Callable[[Any, Any], Any], Any] | None = None
-"""In a worker: the function and its context, set when the worker starts."""
+_job: tuple[Callable[[Any, Any], Any], Any, Callable[[object], Any] | None] | None = None
+"""In a worker: the function, its context and the context's ``ref``, set when the worker starts."""
 
 
-@runtime_checkable
 class Shared(Protocol):
     """A context whose objects results may refer to: :meth:`ref` names one (None: copy it), and
     :meth:`deref` finds it again from its name."""
@@ -42,24 +41,27 @@ class Shared(Protocol):
 
 def _start(function: Callable[[Any, Any], Any], context: Any) -> None:
     global _job
-    _job = (function, context)
+    _job = (function, context, getattr(context, "ref", None))
 
 
 def _call(item: Any) -> bytes:
     assert _job is not None
-    function, context = _job
+    function, context, ref = _job
+    result = function(item, context)
+    if ref is None:
+        return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    if isinstance(context, Shared):
-        pickler.persistent_id = context.ref  # type: ignore[method-assign]
-    pickler.dump(function(item, context))
+    pickler.persistent_id = ref  # type: ignore[method-assign]
+    pickler.dump(result)
     return buffer.getvalue()
 
 
-def _load(data: bytes, context: Any) -> Any:
+def _load(data: bytes, deref: Callable[[Any], object] | None) -> Any:
+    if deref is None:
+        return pickle.loads(data)
     unpickler = pickle.Unpickler(io.BytesIO(data))
-    if isinstance(context, Shared):
-        unpickler.persistent_load = context.deref  # type: ignore[method-assign]
+    unpickler.persistent_load = deref  # type: ignore[method-assign]
     return unpickler.load()
 
 
@@ -83,7 +85,8 @@ def map_notes(function: Callable[[I, C], R], items: Sequence[I], context: C, *, 
         done: Iterable[R] = (function(item, context) for item in items)
         yield from (progress(done, len(items)) if progress else done)
         return
+    deref = getattr(context, "deref", None)
     with multiprocessing.Pool(count, initializer=_start, initargs=(function, context)) as pool:
         results: Iterable[bytes] = pool.imap(_call, items, chunksize=CHUNK_SIZE)
         for data in progress(results, len(items)) if progress else results:
-            yield _load(data, context)
+            yield _load(data, deref)
