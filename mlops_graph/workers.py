@@ -2,8 +2,8 @@
 
 Below :data:`PARALLEL_MIN_NOTES` notes one process does everything (starting workers would cost
 more than they save). Above, a ``multiprocessing`` pool maps the function over the items; what the
-function needs besides the item (``context``) is handed to each worker once, when it starts. The
-pool is closed before :func:`map_notes` returns: no process outlives a call.
+function needs besides the item (``context``) is handed to each worker once, when it is forked. The
+pool is closed when the iteration ends: no process outlives a call.
 
 Results come back pickled. Objects that both sides already have (a context's notes and concepts)
 travel as references, not copies, when the context is :class:`Shared` (has ``ref`` and ``deref``).
@@ -67,7 +67,10 @@ def _load(data: bytes, deref: Callable[[Any], object] | None) -> Any:
 
 def worker_count(items: int, workers: int | None = None) -> int:
     """How many processes work on ``items`` items: ``workers`` if given, else one below
-    :data:`PARALLEL_MIN_NOTES` and one per core (at most 8) above."""
+    :data:`PARALLEL_MIN_NOTES` and one per core (at most 8) above; one where processes cannot be
+    forked (the context is handed to them by forking, never pickled)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
     if workers is not None:
         return max(1, workers)
     if items < PARALLEL_MIN_NOTES:
@@ -86,7 +89,7 @@ def map_notes(function: Callable[[I, C], R], items: Sequence[I], context: C, *, 
         yield from (progress(done, len(items)) if progress else done)
         return
     deref = getattr(context, "deref", None)
-    with multiprocessing.Pool(count, initializer=_start, initargs=(function, context)) as pool:
+    with multiprocessing.get_context("fork").Pool(count, initializer=_start, initargs=(function, context)) as pool:
         results: Iterable[bytes] = pool.imap(_call, items, chunksize=CHUNK_SIZE)
         for data in progress(results, len(items)) if progress else results:
             yield _load(data, deref)

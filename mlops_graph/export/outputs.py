@@ -1,8 +1,9 @@
 """The output files, one module each, listed in one registry.
 
-Each module in :data:`OUTPUTS` has ``render(graphs: Graphs) -> bytes``; a build's files are made
-from its :class:`Graphs` when they are read (:func:`output_files`), so writing them holds one large
-file in memory at a time. A module that also has ``pieces(graphs)`` (the whole-graph files) is
+Each module in :data:`OUTPUTS` has ``render(graphs: Graphs) -> bytes``. The files made from the
+whole corpus (report, suggestions, page) are made with the build; the Turtle files are joined from
+the graphs' Turtle when they are read (:func:`output_files`), so writing them holds one large file
+in memory at a time. A module that also has ``pieces(graphs)`` (the whole-graph files) is
 written piece by piece, never whole in memory (:meth:`OutputFiles.pieces`). Modules are imported
 when their file is first made: a build whose page is switched off never loads networkx.
 """
@@ -27,8 +28,10 @@ OUTPUTS: dict[str, str] = {
     "suggested-concepts.csv": "mlops_graph.export.suggestions",
     "graph.html": "mlops_graph.export.html",
 }
-#: Also one Turtle file per note, ``notes/<slug>.ttl`` (``export.turtle.note_file``).
+#: Also one Turtle file per note, ``notes/<slug>.ttl``.
 NOTE_FILES = "notes/{slug}.ttl"
+#: The outputs made from the whole corpus rather than joined from the graphs' Turtle.
+WHOLE_CORPUS = (REPORT_FILE, "suggested-concepts.csv", "graph.html")
 
 
 class Bodies(Mapping[str, bytes]):
@@ -74,7 +77,8 @@ class Graphs:
 
 
 class OutputFiles(Mapping[str, bytes]):
-    """Every output file's bytes by path relative to the output folder, made when looked up."""
+    """Every output file's bytes by path relative to the output folder: the whole-corpus files made
+    at once, the Turtle files joined when looked up."""
 
     def __init__(self, graphs: Graphs, names: list[str]) -> None:
         self.graphs = graphs
@@ -85,9 +89,12 @@ class OutputFiles(Mapping[str, bytes]):
             self._makers[name], self._args[name] = _note_file, m.graph
         for name in names:
             self._makers[name], self._args[name] = _render, OUTPUTS[name]
+        self._made: dict[str, bytes] = {}
+        self._made.update((name, self[name]) for name in names if name in WHOLE_CORPUS)
 
     def __getitem__(self, name: str) -> bytes:
-        return self._makers[name](self.graphs, self._args[name])
+        made = self._made.get(name)
+        return made if made is not None else self._makers[name](self.graphs, self._args[name])
 
     def pieces(self, name: str) -> Iterable[bytes]:
         """The file ``name`` in pieces that make it up."""
