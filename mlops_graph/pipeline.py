@@ -25,7 +25,7 @@ from typing import Any
 
 from mlops_graph.config import Settings
 from mlops_graph.export import rdf
-from mlops_graph.export.outputs import Bodies, Graphs, output_files
+from mlops_graph.export.outputs import WHOLE_CORPUS, Bodies, Graphs, output_files, output_names, render_output
 from mlops_graph.extract.concepts import Concept, ConceptIndex, build_index, vocabulary_for
 from mlops_graph.extract.mentions import MentionMatcher, note_mentions
 from mlops_graph.extract.notes import read_note
@@ -35,7 +35,7 @@ from mlops_graph.graph.mapping import Mapper, NoteMapping, SourceFact, concept_t
 from mlops_graph.model import Note, Problem, Quote, as_call
 from mlops_graph.namespaces import prefixes
 from mlops_graph.read.files import NoteFile, decode, discover
-from mlops_graph.workers import Progress, map_notes
+from mlops_graph.workers import Progress, map_notes, worker_count
 
 PathLike = str | os.PathLike[str]
 
@@ -288,8 +288,13 @@ def _build(notes_dir: PathLike, settings: Settings, exclude: tuple[PathLike, ...
         skipped=file_count - len(notes),
     )
     graphs.summary_line = summary.line()
-    files = output_files(graphs, html=settings.html, suggest=settings.suggest)
-    return BuildResult(files, notes, mappings, index, problems, summary)
+    names = output_names(html=settings.html, suggest=settings.suggest)
+    whole = [name for name in names if name in WHOLE_CORPUS]
+    # The whole-corpus files (seconds of work each for thousands of notes) are made side by side
+    # when the notes were; the Turtle files are joined from the bodies when they are written.
+    side_by_side = len(whole) if worker_count(len(notes), workers) > 1 else 1
+    made = dict(zip(whole, map_notes(render_output, whole, graphs, workers=side_by_side), strict=True))
+    return BuildResult(output_files(graphs, names, made), notes, mappings, index, problems, summary)
 
 
 __all__ = ["BuildResult", "Corpus", "Summary", "build", "extract", "read_file", "read_notes", "to_graphs"]

@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 #: Below this many notes, one process does everything.
 PARALLEL_MIN_NOTES = 400
 CHUNK_SIZE = 64
+"""Items sent to a worker at a time (fewer when there are few items)."""
 I = TypeVar("I")  # noqa: E741 - the item
 C = TypeVar("C")
 R = TypeVar("R")
@@ -90,6 +91,7 @@ def map_notes(function: Callable[[I, C], R], items: Sequence[I], context: C, *, 
         return
     deref = getattr(context, "deref", None)
     with multiprocessing.get_context("fork").Pool(count, initializer=_start, initargs=(function, context)) as pool:
-        results: Iterable[bytes] = pool.imap(_call, items, chunksize=CHUNK_SIZE)
+        chunk = max(1, min(CHUNK_SIZE, len(items) // (4 * count)))  # a few items: one each
+        results: Iterable[bytes] = pool.imap(_call, items, chunksize=chunk)
         for data in progress(results, len(items)) if progress else results:
             yield _load(data, deref)

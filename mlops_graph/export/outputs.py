@@ -80,7 +80,7 @@ class OutputFiles(Mapping[str, bytes]):
     """Every output file's bytes by path relative to the output folder: the whole-corpus files made
     at once, the Turtle files joined when looked up."""
 
-    def __init__(self, graphs: Graphs, names: list[str]) -> None:
+    def __init__(self, graphs: Graphs, names: list[str], made: Mapping[str, bytes]) -> None:
         self.graphs = graphs
         self._makers: dict[str, Callable[[Graphs, str], bytes]] = {}
         self._args: dict[str, str] = {}
@@ -89,8 +89,7 @@ class OutputFiles(Mapping[str, bytes]):
             self._makers[name], self._args[name] = _note_file, m.graph
         for name in names:
             self._makers[name], self._args[name] = _render, OUTPUTS[name]
-        self._made: dict[str, bytes] = {}
-        self._made.update((name, self[name]) for name in names if name in WHOLE_CORPUS)
+        self._made = {name: made[name] for name in names if name in made}
 
     def __getitem__(self, name: str) -> bytes:
         made = self._made.get(name)
@@ -121,10 +120,21 @@ def _render(graphs: Graphs, module: str) -> bytes:
     return data
 
 
+def render_output(name: str, graphs: Graphs) -> bytes:
+    """The output file ``name`` of :data:`OUTPUTS`."""
+    return _render(graphs, OUTPUTS[name])
+
+
 #: Outputs made only when asked for, by the setting of the same name.
 OPTIONAL = {"graph.html": "html", "suggested-concepts.csv": "suggest"}
 
 
-def output_files(graphs: Graphs, *, html: bool = True, suggest: bool = False) -> OutputFiles:
+def output_names(*, html: bool = True, suggest: bool = False) -> list[str]:
+    """The files of :data:`OUTPUTS` a build with these settings writes."""
     wanted = {"html": html, "suggest": suggest}
-    return OutputFiles(graphs, [name for name in OUTPUTS if wanted.get(OPTIONAL.get(name, ""), True)])
+    return [name for name in OUTPUTS if wanted.get(OPTIONAL.get(name, ""), True)]
+
+
+def output_files(graphs: Graphs, names: list[str], made: Mapping[str, bytes]) -> OutputFiles:
+    """The files ``names`` (and one per note); those in ``made`` as they are, the others made when read."""
+    return OutputFiles(graphs, names, made)
