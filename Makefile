@@ -24,11 +24,11 @@ build: $(STAMP)
 system-deps:
 	scripts/system-deps.sh
 
-## check: set up (Python and Debian packages), then ruff, mypy and the whole test suite
+## check: set up (Python and Debian packages), then ruff, mypy and the whole test suite (slow tests included)
 check: $(DEV_STAMP) system-deps
 	$(BIN)/ruff check
 	$(BIN)/mypy
-	$(BIN)/pytest -q -n 2 --dist loadgroup
+	$(BIN)/pytest -q -n 2 --dist loadgroup -m ""
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check
@@ -36,6 +36,7 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
+## test: the fast suite (no slow, browser or Virtuoso tests)
 test: $(DEV_STAMP)
 	$(BIN)/pytest -q
 

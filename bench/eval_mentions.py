@@ -38,8 +38,8 @@ from mlops_graph.extract.concepts import (  # noqa: E402
     ConceptIndex,
     build_index,
     load_vocabulary,
-    normalize_label,
 )
+from mlops_graph.extract.labels import normalize_label  # noqa: E402
 from mlops_graph.extract.mentions import MentionMatcher  # noqa: E402
 from mlops_graph.model import Note  # noqa: E402
 from mlops_graph.pipeline import read_notes  # noqa: E402

@@ -33,7 +33,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from mlops_graph.config import Settings
-from mlops_graph.graph.namespaces import prefixes
+from mlops_graph.namespaces import prefixes
 
 
 def timed(make: Callable[[], Any]) -> tuple[float, Any]:

@@ -4,13 +4,15 @@
     .venv/bin/python bench/run.py                      # 1k and 10k notes, 3 rounds each
     .venv/bin/python bench/run.py --notes 1000 10000 50000 --skip-queries   # 50k built once
     .venv/bin/python bench/run.py --queries-only output/   # only the named queries, on an existing build
+    .venv/bin/python bench/run.py --folder notes --folder GARDEN --notes 121 --rounds 5 --skip-edit
+                                                       # real gardens: the user's note, a fetched garden
 
 For each corpus size it makes the corpus (bench/make_corpus.py, deterministic), then runs the
-baseline (bench/baseline_rdflib.py) and a full `mlops-graph build --no-cache` in alternation, each
+baseline (bench/baseline_rdflib.py) and a full `mlops-graph build` in alternation, each
 in its own process and into a fresh folder (the previous one deleted and flushed to disk before
 the timer starts), and prints the median wall and CPU times, the ratio
 baseline / mlops-graph measured in the same run, and each process's peak resident memory (from
-wait4's rusage). It then times a one-note edit followed by a rebuild that uses the build cache, and
+wait4's rusage). It then times a one-note edit followed by a rebuild, and
 every named query on the embedded store. It prints figures; it never
 fails on one.
 """
@@ -67,9 +69,8 @@ def fresh(folder: Path) -> None:
     os.sync()
 
 
-def build_cmd(notes: Path, out: Path, *, cache: bool = True) -> list[str]:
-    return [PYTHON, "-m", "mlops_graph", "build", str(notes), "-o", str(out), "-q",
-            *(() if cache else ("--no-cache",))]
+def build_cmd(notes: Path, out: Path) -> list[str]:
+    return [PYTHON, "-m", "mlops_graph", "build", str(notes), "-o", str(out), "-q"]
 
 
 def table(rows: list[list[str]]) -> str:
@@ -80,22 +81,22 @@ def table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def bench_builds(sizes: list[int], rounds: int, large_rounds: int, work: Path) -> None:
-    """Full builds, each into a fresh folder and without the build cache, alternating with the baseline."""
+def bench_builds(corpora: list[tuple[str, Path, int]], rounds: int, large_rounds: int, work: Path) -> None:
+    """Full builds, each into a fresh folder, alternating with the baseline.
+    ``corpora``: (name, notes folder, number of notes) of each corpus."""
     rows = [["notes", "baseline s", "mlops-graph s", "ratio", "baseline CPU s", "mlops-graph CPU s",
              "baseline MB", "mlops-graph MB"]]
-    for size in sizes:
-        notes = corpus(size)
+    for name, notes, size in corpora:
         base: list[tuple[float, float, float]] = []
         ours: list[tuple[float, float, float]] = []
         for _ in range(large_rounds if size >= LARGE else rounds):
             fresh(work / "baseline")
             base.append(run([PYTHON, str(HERE / "baseline_rdflib.py"), str(notes), str(work / "baseline")]))
             fresh(work / f"out-{size}")
-            ours.append(run(build_cmd(notes, work / f"out-{size}", cache=False)))
+            ours.append(run(build_cmd(notes, work / f"out-{size}")))
         b, o = (statistics.median(t[0] for t in runs) for runs in (base, ours))
         bc, oc = (statistics.median(t[1] for t in runs) for runs in (base, ours))
-        rows.append([str(size), f"{b:.2f}", f"{o:.2f}", f"{b / o:.2f}x", f"{bc:.1f}", f"{oc:.1f}",
+        rows.append([name, f"{b:.2f}", f"{o:.2f}", f"{b / o:.2f}x", f"{bc:.1f}", f"{oc:.1f}",
                      f"{max(t[2] for t in base):.0f}", f"{max(t[2] for t in ours):.0f}"])
         print(f"full builds, median of {len(base)} (wall and CPU seconds, peak RSS MB):")
         print(table(rows), "\n", flush=True)
@@ -116,7 +117,7 @@ def bench_edit(size: int, rounds: int, work: Path) -> None:
         times.append(run(build_cmd(notes, out)))
     wall = statistics.median(t[0] for t in times)
     cpu = statistics.median(t[1] for t in times)
-    print(f"one note edited in {size} (build cache in the output folder): first build {first[0]:.2f} s, "
+    print(f"one note edited in {size} into the same output folder: first build {first[0]:.2f} s, "
           f"rebuild median {wall:.2f} s wall, {cpu:.1f} s CPU, peak {max(t[2] for t in times):.0f} MB "
           f"over {rounds} rounds\n")
 
@@ -125,7 +126,7 @@ def _compare_term(store: object) -> str:
     """The label of a defined term, so that ``compare`` has rows on a synthetic corpus too."""
     import pyoxigraph as ox
 
-    from mlops_graph.graph.namespaces import prefixes
+    from mlops_graph.namespaces import prefixes
 
     assert isinstance(store, ox.Store)
     solutions = store.query(
@@ -151,7 +152,7 @@ def bench_queries(size: int | str, out: Path, rounds: int = 3, names: list[str] 
     """
     import pyoxigraph as ox
 
-    from mlops_graph.graph.namespaces import prefixes
+    from mlops_graph.namespaces import prefixes
     from mlops_graph.query.binding import bound_text
     from mlops_graph.query.named import named_queries
     from mlops_graph.store.embedded import STORE_DIR, concept_lookup, open_store, run_query
@@ -210,7 +211,11 @@ def bench_queries(size: int | str, out: Path, rounds: int = 3, names: list[str] 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--notes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--notes", type=int, nargs="*", default=[1000, 10000],
+                        help="sizes of synthetic corpora (bench/make_corpus.py)")
+    parser.add_argument("--folder", type=Path, action="append", default=[],
+                        help="also a real notes folder (repeatable), e.g. notes or a fetched garden")
+    parser.add_argument("--skip-edit", action="store_true", help="no one-note-edit rebuild")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--large-rounds", type=int, default=1, help=f"rounds for corpora of {LARGE:,} notes or more")
     parser.add_argument("--skip-queries", action="store_true")
@@ -225,11 +230,14 @@ def main() -> None:
         return
     work = Path(tempfile.mkdtemp(prefix="mlops-graph-bench-"))
     try:
-        bench_builds(args.notes, args.rounds, args.large_rounds, work)
-        edit_size = max(n for n in args.notes if n < LARGE) if any(n < LARGE for n in args.notes) else max(args.notes)
-        bench_edit(edit_size, args.rounds, work)
-        if not args.skip_queries:
-            bench_queries(edit_size, work / f"out-{edit_size}", args.rounds)
+        corpora = [(str(folder), folder, len(list(folder.rglob("*.md")))) for folder in args.folder]
+        corpora += [(str(size), corpus(size), size) for size in args.notes]
+        bench_builds(corpora, args.rounds, args.large_rounds, work)
+        largest = [n for n in args.notes if n < LARGE] or args.notes
+        if largest and not args.skip_edit:
+            bench_edit(max(largest), args.rounds, work)
+            if not args.skip_queries:
+                bench_queries(max(largest), work / f"out-{max(largest)}", args.rounds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

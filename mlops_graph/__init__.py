@@ -1,14 +1,16 @@
 """mlops-graph: MLOps research notes (Markdown + YAML front matter) as an RDF knowledge graph.
 
-    >>> from pathlib import Path
     >>> import mlops_graph
-    >>> result = mlops_graph.build(Path("notes"))          # nothing written yet
-    >>> mlops_graph.write_output(Path("output"), result.files)
-    >>> graph = mlops_graph.load_graph(Path("output/graph.ttl"))   # an rdflib.Graph
+    >>> result = mlops_graph.build("notes")                 # nothing written yet
+    >>> mlops_graph.write_output("output", result.files)
+    >>> graph = mlops_graph.load_graph("output/graph.ttl")  # an rdflib.Graph (graph.trig: a Dataset)
+
+Paths may be ``str`` or any ``os.PathLike``.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,10 +38,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-def load_graph(path: Path) -> rdflib.Graph:
+def load_graph(path: str | os.PathLike[str]) -> rdflib.Graph:
     """A build's output as rdflib objects: ``graph.ttl`` as a ``Graph``, ``graph.trig`` as a ``Dataset``."""
     import rdflib
 
+    path = Path(path)
     if path.suffix == ".trig":
         dataset = rdflib.Dataset()
         dataset.parse(path, format="trig")

@@ -1,13 +1,15 @@
 """The command line: parse options, call the library, turn ``MlopsGraphError`` into a message.
 
-Exit status: 0 success; 1 problems found with ``--strict`` (or violations for ``validate``), or a
-push that failed; 2 bad usage, settings or input that stops the command; 130 interrupted.
+Exit status (:func:`_exit_status`): 0 success; 1 problems found with ``--strict`` (or violations for
+``validate``), or a push that failed; 2 bad usage, settings or input that stops the command;
+130 interrupted.
+
+Each command is a function ``cmd_NAME(args) -> int`` and a sub-parser made in :func:`make_parser`.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import getpass
 import io
 import os
@@ -21,7 +23,6 @@ from mlops_graph.config import DATE_ORDERS, QUERY_FORMATS, Settings, load_settin
 from mlops_graph.errors import ConfigError, MlopsGraphError, OutputError, printable
 
 if TYPE_CHECKING:
-    from mlops_graph.cache import BuildCache
     from mlops_graph.store.push import PushReport
 
 T = TypeVar("T")
@@ -59,27 +60,20 @@ def cmd_build(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.no_html:
         settings = settings.with_overrides(html=False)
+    if args.suggest:
+        settings = settings.with_overrides(suggest=True)
     notes_dir, out_dir = Path(args.notes_dir), Path(args.output)
     check_writable(out_dir)
-    cache = None if args.no_cache or not notes_dir.is_dir() else _open_cache(out_dir)
-    try:
-        result = build(notes_dir, settings, exclude=(out_dir,), progress=_progress, cache=cache)
-    finally:
-        if cache is not None:
-            cache.close()
-    if cache is not None and cache.warning:
-        _err(cache.warning)
+    result = build(notes_dir, settings, exclude=(out_dir,), progress=_progress)
     for problem in result.problems:
         where = "" if problem.path == str(notes_dir) else f"{notes_dir.as_posix().rstrip('/')}/"
         _err(f"{where}{problem}")
     if args.strict and result.problems:
         _err(f"{len(result.problems)} problems; --strict: {out_dir} left unchanged")
         return EXIT_PROBLEMS
-    write_output(out_dir, result.files, background_cleanup=True)
+    write_output(out_dir, result.files)
     if not args.quiet and sys.stdout is not None:  # the output is written: a closed stdout loses only the summary
         _out(f"{out_dir.as_posix()}: {result.summary.line()}\n")
-        if args.verbose and cache is not None:
-            _out(cache.summary() + "\n")
     return EXIT_OK
 
 
@@ -107,16 +101,6 @@ def _err(text: str) -> None:
     """A message on standard error, its non-printable characters escaped (a terminal never runs them)."""
     if sys.stderr is not None:
         print("\n".join(map(printable, text.split("\n"))), file=sys.stderr)
-
-
-def _open_cache(out_dir: Path) -> BuildCache | None:
-    """The build cache in ``out_dir/.cache``, when ``out_dir`` is new or holds an earlier build
-    (never in a folder that a build would refuse to replace, such as the notes)."""
-    from mlops_graph.cache import CACHE_DIR, BuildCache
-
-    if out_dir.exists() and not ((out_dir / CACHE_DIR).is_dir() or (out_dir / "graph.trig").is_file()):
-        return None
-    return BuildCache(out_dir / CACHE_DIR)
 
 
 def _password(user: str | None, endpoint: str) -> str | None:
@@ -188,26 +172,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_push(args: argparse.Namespace) -> int:
     from mlops_graph.store.graphs import graphs_for_push
-    from mlops_graph.store.push import PushError, PushInterrupted, push_graphs
+    from mlops_graph.store.push import push_graphs
 
     settings = _settings(args)
     password = _password(args.user, args.endpoint)
     graphs, manifest = graphs_for_push(Path(args.output), settings.base_iri)
-    try:
-        report = push_graphs(
-            graphs, args.endpoint, manifest_graph=manifest, user=args.user, password=password,
-            auth=args.auth, dry_run=args.dry_run,
-            progress=_err if args.verbose else None,
-        )
-    except PushError as exc:
-        # A push that stopped half-way leaves old and new graphs side by side: name the ones it changed.
-        _err(f"mlops-graph: error: {exc}")
-        _changed(exc.report, "the failure")
-        return EXIT_PROBLEMS
-    except PushInterrupted as stop:
-        _err("mlops-graph: interrupted")
-        _changed(stop.report, "the interruption", under_way=True)
-        return EXIT_INTERRUPTED
+    report = push_graphs(
+        graphs, args.endpoint, manifest_graph=manifest, user=args.user, password=password,
+        auth=args.auth, dry_run=args.dry_run, progress=_err if args.verbose else None,
+    )
     verb = "would push" if report.dry_run else "pushed"
     _out(f"{verb} {len(report.pushed)} graphs, {'would delete' if report.dry_run else 'deleted'} "
          f"{len(report.deleted)} to {printable(args.endpoint)}\n")
@@ -296,11 +269,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="output")
     p.add_argument("--strict", action="store_true", help="any problem fails the build (exit 1); output untouched")
     p.add_argument("--no-html", action="store_true", help="skip graph.html")
+    p.add_argument("--suggest", action="store_true", help="also write suggested-concepts.csv")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
-    p.add_argument("-v", "--verbose", action="store_true", help="also say how much came from the build cache")
-    p.add_argument("--no-cache", action="store_true", help="read and render every note; leave the cache alone")
     _add_settings_options(p)
-    p.set_defaults(func=cmd_build, pause_gc=True)
+    p.set_defaults(func=cmd_build)
 
     names = ", ".join(named_queries())
     p = sub.add_parser("query", help=f"run a named query ({names}), an .rq file or inline SPARQL")
@@ -353,28 +325,31 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_status() -> tuple[tuple[type[BaseException], int], ...]:
+    """Exception → exit status, the first that matches; every error raised on purpose is an
+    ``MlopsGraphError``."""
+    from mlops_graph.store.push import PushError, PushInterrupted
+
+    return ((PushInterrupted, EXIT_INTERRUPTED), (PushError, EXIT_PROBLEMS), (MlopsGraphError, EXIT_USAGE),
+            (KeyboardInterrupt, EXIT_INTERRUPTED), (BrokenPipeError, EXIT_OK))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
     if isinstance(sys.stdout, io.TextIOWrapper):  # a title the terminal's encoding lacks is escaped, not fatal
         sys.stdout.reconfigure(errors="backslashreplace")
-    # The cyclic garbage collector is off while a build runs, writing included (``pipeline.build``
-    # explains why): a collection between the build and the writing of its output would scan every
-    # object of the build for nothing. Once the command returns, its objects are gone.
-    collecting = gc.isenabled()
-    if getattr(args, "pause_gc", False):
-        gc.disable()
     try:
         code: int = args.func(args)
         return code
-    except MlopsGraphError as exc:
-        _err(f"mlops-graph: error: {exc}")
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        _err("mlops-graph: interrupted")
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return EXIT_OK
-    finally:
-        if collecting:
-            gc.enable()
+    except (MlopsGraphError, KeyboardInterrupt, BrokenPipeError) as exc:
+        status = next(code for kind, code in _exit_status() if isinstance(exc, kind))
+        if isinstance(exc, MlopsGraphError) and status != EXIT_INTERRUPTED:
+            _err(f"mlops-graph: error: {exc}")
+        elif status == EXIT_INTERRUPTED:
+            _err("mlops-graph: interrupted")
+        report = getattr(exc, "report", None)
+        if report is not None:  # a push that stopped half-way: name the graphs it changed
+            _changed(report, "the interruption" if status == EXIT_INTERRUPTED else "the failure",
+                     under_way=status == EXIT_INTERRUPTED)
+        return status

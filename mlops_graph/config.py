@@ -35,9 +35,6 @@ TITLE_FROM: Final = ("file", "heading")
 #: Result formats of ``mlops-graph query``.
 QUERY_FORMATS: Final = ("table", "csv", "tsv", "json")
 
-#: RDF files a build writes, relative to the output folder.
-GRAPH_FILES: Final = ("graph.ttl", "graph.trig")
-
 #: The build's report, in the output folder (its only Markdown file), and its first line.
 REPORT_FILE: Final = "report.md"
 REPORT_HEADING: Final = "# mlops-graph report"
@@ -62,6 +59,9 @@ class Settings:
     max_note_bytes: int = DEFAULT_MAX_NOTE_BYTES
     html: bool = True
     title_from: str = "file"
+    suggest: bool = False
+    """Also write ``suggested-concepts.csv`` (keyword extraction over every note: it costs more
+    than the rest of a small build)."""
 
     def __post_init__(self) -> None:
         if self.date_order not in DATE_ORDERS:
@@ -91,7 +91,7 @@ def load_settings(pyproject: Path | None) -> Settings:
     table = data.get("tool", {}).get("mlops-graph", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{pyproject}: [tool.mlops-graph] must be a table")
-    known = {"base-iri", "date-order", "vocabulary", "max-note-bytes", "html", "title-from"}
+    known = {"base-iri", "date-order", "vocabulary", "max-note-bytes", "html", "title-from", "suggest"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigError(f"{pyproject}: unknown key(s) in [tool.mlops-graph]: {', '.join(unknown)}")
@@ -108,6 +108,7 @@ def load_settings(pyproject: Path | None) -> Settings:
             max_note_bytes=int(table.get("max-note-bytes", DEFAULT_MAX_NOTE_BYTES)),
             html=bool(table.get("html", True)),
             title_from=str(table.get("title-from", "file")),
+            suggest=bool(table.get("suggest", False)),
         )
     except (TypeError, ValueError) as exc:
         if isinstance(exc, ConfigError):

@@ -124,3 +124,13 @@ class ReadResult:
     path: str
     note: Note | None
     problems: tuple[Problem, ...] = field(default_factory=tuple)
+
+
+def as_call(self: object) -> tuple[type, tuple[object, ...]]:
+    """Pickled as a call of the class on its fields, which loads several times faster than a
+    slotted dataclass's state (a large build's worker processes send notes and their graphs)."""
+    return type(self), tuple(getattr(self, name) for name in self.__slots__)  # type: ignore[attr-defined]
+
+
+for _kind in (Problem, SourceRef, Quote, WikiLink, Passage, Note):
+    setattr(_kind, "__reduce__", as_call)  # noqa: B010 - set on each class after it is made

@@ -1,58 +1,43 @@
-"""The build: notes folder in, every output file's bytes out. Nothing here writes to the output folder
-(large builds keep their notes' Turtle in unnamed temporary files until the files are read, see
-``workers.BodyStore``)."""
+"""The build, as plain stages over plain data; only the first reads files, and nothing here writes:
+
+    files, problems = discover(notes_dir)            # read.files: which files are notes
+    notes = [read_file(f) for f in files]            # each file's bytes → a Note (model)
+    corpus = extract(notes, settings)                # the concept index, the link table, the matcher
+    graphs = to_graphs(corpus)                       # per note: its mentions, then its graph as Turtle
+    files = output_files(graphs)                     # every output file (export.outputs), made when read
+    write_output(out_dir, files)                     # export.atomic: the caller writes
+
+The per-note steps (reading, and a note's mentions and graph) run in a process pool for large
+corpora (``workers.map_notes``).
+"""
 
 from __future__ import annotations
 
 import errno
-import functools
 import gc
 import os
 import stat
-from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
-import pyoxigraph as ox
-
-from mlops_graph.cache import BuildCache, CacheError, digest, program_digest
-from mlops_graph.config import REPORT_FILE, Settings
-from mlops_graph.errors import NoteError
+from mlops_graph.config import Settings
 from mlops_graph.export import rdf
-from mlops_graph.export.atomic import Piece, Span
-from mlops_graph.export.report import TOP_CONCEPTS, render_report
-from mlops_graph.extract.concepts import ConceptIndex, build_index, index_inputs, vocabulary_for
-from mlops_graph.extract.consensus import ConsensusRow, agreement, consensus, consensus_by_term, cooccurrence
+from mlops_graph.export.outputs import WHOLE_CORPUS, Bodies, Graphs, output_files, output_names, render_output
+from mlops_graph.extract.concepts import Concept, ConceptIndex, build_index, vocabulary_for
+from mlops_graph.extract.mentions import MentionMatcher, note_mentions
 from mlops_graph.extract.notes import once_per_key, read_note
-from mlops_graph.extract.suggest import suggest, suggestions_csv
-from mlops_graph.graph.iris import Iris
+from mlops_graph.graph.consensus import ConsensusRow, consensus
+from mlops_graph.graph.iris import Iris, short_digest
 from mlops_graph.graph.mapping import Mapper, NoteMapping, SourceFact, concept_triples, source_triples
-from mlops_graph.graph.namespaces import prefixes
-from mlops_graph.model import Note, Problem
+from mlops_graph.model import Note, Problem, Quote, as_call
+from mlops_graph.namespaces import prefixes
 from mlops_graph.read.files import NoteFile, decode, discover, skipped_line
-from mlops_graph.workers import (
-    Background,
-    Body,
-    BodyStore,
-    NoteContext,
-    body_size,
-    in_parallel,
-    join_bodies,
-    pack_note,
-    read_files,
-    render_notes,
-    unpack_note,
-)
+from mlops_graph.workers import Progress, map_notes, worker_count
 
-HTML_TITLE = "mlops-graph"
-#: The report and the suggestions take less time to make than the page, the first of the three that
-#: the output's writer waits for; their processes run at this lower priority (``os.nice``), so that
-#: the page's gets the cores first.
-SHORTER_TASKS_NICE = 5
-Progress = Callable[[Iterable[NoteFile], int], Iterable[NoteFile]]
-T = TypeVar("T")
+PathLike = str | os.PathLike[str]
 
 
 @dataclass(slots=True)
@@ -67,7 +52,7 @@ class Summary:
     problems: int = 0
     skipped: int = 0
     folders: str = ""
-    """The folders that were not read, and why (``skipped_line``)."""
+    """The folders that were not read, and why (``read.files.skipped_line``)."""
 
     def line(self) -> str:
         return (
@@ -80,8 +65,8 @@ class Summary:
 
 @dataclass(slots=True)
 class BuildResult:
-    """Everything a build produced: file contents keyed by path relative to the output folder (see
-    :class:`OutputFiles`; nothing is written), the notes, their mappings, the concepts and the problems."""
+    """Everything a build produced: file contents keyed by path relative to the output folder (each
+    made when it is read; nothing is written), the notes, their mappings, the concepts and the problems."""
 
     files: Mapping[str, bytes]
     notes: list[Note]
@@ -93,153 +78,60 @@ class BuildResult:
 
     @property
     def consensus(self) -> list[ConsensusRow]:
-        """What the sources agree on (``extract.consensus.consensus``), worked out when first asked for."""
+        """What the sources agree on (``graph.consensus.consensus``), worked out when first asked for."""
         if self._consensus is None:
             self._consensus = consensus(self.mappings, self.index)
         return self._consensus
 
 
-def read_notes(
-    notes_dir: Path, settings: Settings, *, exclude: tuple[Path, ...] = (), progress: Progress | None = None,
-    workers: int | None = None, cache: BuildCache | None = None, skipped: dict[str, int] | None = None,
-) -> tuple[list[Note], list[Problem], int]:
-    """Read every note under ``notes_dir``; returns the notes, the problems and the number of files.
+# ---------------------------------------------------------------------------------------------- read
 
-    With a ``cache``, files whose path and bytes are unchanged since it last saw them are not
-    parsed again; ``cache.note_keys`` then maps each note's path to the key of its reading."""
-    files, problems = discover(notes_dir, exclude=exclude, skipped=skipped)
-    keys: list[bytes | None] = [None] * len(files)
-    present: set[bytes] = set()
-    base: bytes | None = None
-    if cache is not None and cache.enabled:
-        base = digest(program_digest(), "read", settings.date_order, settings.title_from)
-        keys = [_read_key(base, note_file, settings) for note_file in files]
-        present = cache.present("read", [k for k in keys if k is not None])
-    todo = [i for i, key in enumerate(keys) if key is None or key not in present]
-    results: list[tuple[Note | None, list[Problem]] | None] = [None] * len(files)
-    fresh: list[tuple[bytes, Any]] = []
-    for position, (note, found, key) in zip(todo, read_files([files[i] for i in todo], settings, workers=workers,
-                                                              progress=progress, key_base=base), strict=True):
-        # The reading is kept under the key of the bytes it was made from, which differ from those
-        # the key above was made from when the file changed in between; a file that could not be
-        # read has no key, and its problem is not kept.
-        results[position] = (note, found)
-        keys[position] = key
-        if key is not None:
-            fresh.append((key, (pack_note(note) if note is not None else None, found)))
-    if cache is not None:
-        cache.put_many("read", fresh)
-        if present:
-            positions = {key: i for i, key in enumerate(keys) if key is not None}
-            for key, (packed, found) in cache.load("read", [k for k in keys if k is not None and k in present]):
-                results[positions[key]] = (unpack_note(packed) if packed is not None else None, found)
+
+def read_file(note_file: NoteFile, settings: Settings) -> tuple[Note | None, list[Problem]]:
+    """One file: size limit, bytes, decoding, then the note. Problems are returned, never raised."""
+    limit = settings.max_note_bytes
+    try:
+        # Opened without waiting (a pipe put in its place would wait for a writer), then read whole.
+        fd = os.open(note_file.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as handle:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file")
+            os.set_blocking(fd, True)
+            size = info.st_size
+            data = b"" if size > limit else handle.read(limit + 1)
+    except FileNotFoundError:
+        return None, [Problem(note_file.rel, None, "disappeared while the build was running; skipped")]
+    except OSError as exc:
+        return None, [Problem(note_file.rel, None, f"cannot be read: {exc.strerror or exc}; skipped")]
+    if size > limit or len(data) > limit:
+        size = max(size, len(data))
+        return None, [Problem(note_file.rel, None, f"is {size:,} bytes, over the limit of {limit:,} "
+                                                   "(max-note-bytes); skipped")]
+    text, problems = decode(data, note_file.rel)
+    if text is None:
+        return None, problems
+    result = read_note(note_file.rel, text, settings.date_order, settings.title_from)
+    return result.note, problems + list(result.problems)
+
+
+def read_notes(notes_dir: PathLike, settings: Settings | None = None, *, exclude: tuple[PathLike, ...] = (),
+               progress: Progress | None = None, workers: int | None = None, skipped: dict[str, int] | None = None,
+               ) -> tuple[list[Note], list[Problem], int]:
+    """Read every note under ``notes_dir``; returns the notes, the problems and the number of files.
+    ``skipped`` counts the folders that were not read, by why (``read.files.discover``)."""
+    files, problems = discover(Path(notes_dir), exclude=tuple(Path(p) for p in exclude), skipped=skipped)
     notes: list[Note] = []
-    for position, result in enumerate(results):
-        assert result is not None
-        note, found = result
+    for note, found in map_notes(read_file, files, settings or Settings(), workers=workers, progress=progress):
         problems.extend(found)
         if note is not None:
             notes.append(note)
-            key = keys[position]
-            if cache is not None and key is not None:
-                cache.note_keys[note.path] = key
     problems.sort(key=lambda p: (p.path, p.line or 0))
     return _unique_slugs(notes), problems, len(files)
 
 
-def _read_key(base: bytes, note_file: NoteFile, settings: Settings) -> bytes | None:
-    """The cache key of a file's reading, or None for a file that is not simply readable (too large,
-    unreadable): that one is read the usual way, which reports why."""
-    try:
-        data, size = _read_limited(note_file.path, settings.max_note_bytes)
-    except OSError:
-        return None
-    if size > settings.max_note_bytes:
-        return None
-    return _reading_key(base, note_file, data)
-
-
-def _reading_key(base: bytes, note_file: NoteFile, data: bytes) -> bytes:
-    """The cache key of the reading of ``note_file`` when it holds ``data``."""
-    return digest(base, note_file.rel, data)
-
-
-def _read_limited(path: Path, limit: int) -> tuple[bytes, int]:
-    """The file's bytes and its size; nothing is read of a file over ``limit`` bytes, and never more
-    than ``limit`` + 1 bytes of one that grows while it is read (its size then says it is over).
-
-    Plain ``os`` calls on one descriptor (open, fstat, read, close): every note is read this way
-    on every build, to find its cache key, and the system calls are most of the cost. A file that
-    is not a regular file is refused, never waited for."""
-    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
-    except BlockingIOError:  # a file server holds a lease on it: wait for it, as a plain open does
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise
-        fd = os.open(path, flags)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(errno.EINVAL, "not a regular file")
-        if info.st_size > limit:
-            return b"", info.st_size
-        parts: list[bytes] = []
-        got = 0
-        while got <= limit:
-            # Up to one byte past the size measured, then (if it grew) up to one byte past the limit.
-            part = os.read(fd, (info.st_size + 1 if got <= info.st_size else limit + 1) - got)
-            if not part:
-                break
-            parts.append(part)
-            got += len(part)
-            if got == info.st_size:  # all that was measured: the end of the file, without asking again
-                break
-        data = b"".join(parts)  # one part (the usual case) is returned as it is, not copied
-        return data, len(data) if len(data) <= limit else max(len(data), os.fstat(fd).st_size)
-    finally:
-        os.close(fd)
-
-
-def read_one(note_file: NoteFile, settings: Settings) -> tuple[Note | None, list[Problem]]:
-    """One file: size limit, bytes, decoding, then the note. Problems are returned, never raised."""
-    note, problems, _key = read_keyed(note_file, settings, None)
-    return note, problems
-
-
-def read_keyed(note_file: NoteFile, settings: Settings,
-               key_base: bytes | None) -> tuple[Note | None, list[Problem], bytes | None]:
-    """:func:`read_one`, and the cache key of the bytes it read (made from ``key_base``); None
-    without ``key_base``, or for a file that could not be read."""
-    problems: list[Problem] = []
-    try:
-        data, size = _read_limited(note_file.path, settings.max_note_bytes)
-        if size > settings.max_note_bytes:
-            return None, [Problem(
-                note_file.rel, None,
-                f"is {size:,} bytes, over the limit of {settings.max_note_bytes:,} (max-note-bytes); skipped",
-            )], None
-    except FileNotFoundError:
-        return None, [Problem(note_file.rel, None, "disappeared while the build was running; skipped")], None
-    except OSError as exc:
-        return None, [Problem(note_file.rel, None, f"cannot be read: {exc.strerror or exc}; skipped")], None
-    key = _reading_key(key_base, note_file, data) if key_base is not None else None
-    text, decode_problems = decode(data, note_file.rel)
-    problems.extend(decode_problems)
-    if text is None:
-        return None, problems, key
-    result = read_note(note_file.rel, text, settings.date_order, settings.title_from)
-    problems.extend(result.problems)
-    return result.note, problems, key
-
-
 def _unique_slugs(notes: list[Note]) -> list[Note]:
     """Give colliding slugs (``A b.md`` and ``a-b.md``) a suffix made from the file path."""
-    from collections import Counter
-    from dataclasses import replace
-
-    from mlops_graph.graph.iris import _digest
-
     counts = Counter(n.slug for n in notes)
     kept: set[str] = set()
     out = []
@@ -250,274 +142,146 @@ def _unique_slugs(notes: list[Note]) -> list[Note]:
             if clean:
                 kept.add(note.slug)
             else:
-                note = replace(note, slug=f"{note.slug}-{_digest(note.path, size=8)}")
+                note = replace(note, slug=f"{note.slug}-{short_digest(note.path, size=8)}")
         out.append(note)
     return out
+
+
+# ------------------------------------------------------------------------------------------- extract
+
+
+@dataclass(slots=True)
+class Corpus:
+    """The notes and what the whole corpus decides: concepts, where wiki-links point, the matcher."""
+
+    notes: list[Note]
+    mapper: Mapper
+    matcher: MentionMatcher
+    prefixes: dict[str, str]
+    _positions: dict[str, int] = field(default_factory=dict)
+
+    _quotes: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    def ref(self, obj: object) -> tuple[str | int, ...] | None:
+        """A note, a quote or a concept as its name (``workers.Shared``): the results of workers
+        refer to the corpus's own objects instead of sending copies."""
+        if isinstance(obj, Note):
+            return ("note", obj.path)
+        if isinstance(obj, Concept):
+            return ("concept", obj.iri)
+        if isinstance(obj, Quote):
+            if not self._quotes:  # by identity: a worker renders the corpus's own notes
+                self._quotes.update((id(q), (n, i)) for n, note in enumerate(self.notes)
+                                    for i, q in enumerate(note.quotes))
+            found = self._quotes.get(id(obj))
+            return ("quote", *found) if found is not None else None
+        return None
+
+    def deref(self, name: tuple[Any, ...]) -> object:
+        if name[0] == "concept":
+            return self.mapper.index.concepts[name[1]]
+        if name[0] == "quote":
+            return self.notes[name[1]].quotes[name[2]]
+        if not self._positions:
+            self._positions.update((n.path, i) for i, n in enumerate(self.notes))
+        return self.notes[self._positions[name[1]]]
+
+
+def extract(notes: list[Note], settings: Settings) -> Corpus:
+    index = build_index(settings.base_iri, vocabulary_for(settings), notes)
+    iris = Iris(settings.base_iri)
+    mapper = Mapper(iris, index, _link_targets(notes, iris))
+    return Corpus(notes, mapper, MentionMatcher(index.concepts.values()), prefixes(settings.base_iri))
 
 
 def _link_targets(notes: list[Note], iris: Iris) -> dict[str, str]:
     """Wiki-link text (case-folded) → note IRI, by title, then alias, then file stem; ties go to the
     first note by path."""
     targets: dict[str, str] = {}
-    for kind in ("title", "alias", "stem"):
-        for note in sorted(notes, key=lambda n: n.path):
-            keys: tuple[str, ...]
-            if kind == "title":
-                keys = (note.title,)
-            elif kind == "alias":
-                keys = note.aliases
-            else:
-                keys = (note.path.rsplit("/", 1)[-1].rsplit(".", 1)[0], note.path.rsplit(".", 1)[0])
-            for key in keys:
-                targets.setdefault(key.casefold(), iris.note(note.slug))
+    ordered = sorted(notes, key=lambda n: n.path)
+    keys: list[tuple[Note, tuple[str, ...]]] = [(n, (n.title,)) for n in ordered]
+    keys += [(n, n.aliases) for n in ordered]
+    keys += [(n, (n.path.rsplit("/", 1)[-1].rsplit(".", 1)[0], n.path.rsplit(".", 1)[0])) for n in ordered]
+    for note, texts in keys:
+        for text in texts:
+            targets.setdefault(text.casefold(), iris.note(note.slug))
     return targets
 
 
-def _texts_and_spans(
-    mappings: list[NoteMapping],
-) -> tuple[list[tuple[str, list[str]]], Callable[[str], list[tuple[int, int]]]]:
-    """Each note's definitions and passages as text, and the spans its concept mentions cover."""
-    texts: list[tuple[str, list[str]]] = []
-    spans: dict[str, array[int]] = {}
-    for m in mappings:
-        own = [q.text for q in m.note.quotes] + [p.text for p in m.note.passages]
-        for text, found in zip(own, m.spans, strict=True):
-            spans.setdefault(text, found)
-        texts.append((m.note.path, own))
-
-    def covered(text: str) -> list[tuple[int, int]]:
-        found = spans.get(text)
-        return list(zip(found[::2], found[1::2], strict=True)) if found else []
-
-    return texts, covered
+# -------------------------------------------------------------------------------------------- graphs
 
 
-class OutputFiles(Mapping[str, bytes]):
-    """Every output file's bytes by path relative to the output folder.
+@dataclass(slots=True)
+class NoteGraph:
+    mapping: NoteMapping
+    body: bytes
+    """The note's graph as Turtle statements (no prefix lines), written by pyoxigraph."""
+    triples: int
+    sources: list[SourceFact]
 
-    ``graph.ttl``, ``graph.trig`` and ``notes/*.ttl`` share their statements: each graph's Turtle body
-    is kept once (for large builds in temporary files, see ``workers.BodyStore``), and a file is put
-    together when it is looked up, so only one large file is in memory at a time.
-
-    The files in ``pending`` (the report, the page, the suggestions) may still be being made in
-    processes of their own: looking one up waits for it. They come last in the order of the names,
-    so that whoever writes the files in that order writes the others meanwhile.
-    """
-
-    def __init__(self, header: bytes, bodies: dict[str, Body], note_files: dict[str, str], store: BodyStore | None,
-                 pending: dict[str, Background[bytes]]) -> None:
-        self._header = header
-        self._bodies = bodies
-        self._order = sorted(bodies)
-        self._note_files = note_files
-        self._store = store
-        self._pending = pending
-        self._names = sorted({"graph.ttl", "graph.trig", *note_files}) + sorted(pending)
-
-    def __getitem__(self, name: str) -> bytes:
-        task = self._pending.get(name)
-        if task is not None:
-            return task.result()
-        return join_bodies(self._parts(name), self._store)
-
-    def _parts(self, name: str) -> list[Body]:
-        graph = self._note_files.get(name)
-        if graph is not None:
-            return [self._header, self._bodies[graph]]
-        if name == "graph.ttl":
-            return [self._header, *(self._bodies[g] for g in self._order)]
-        if name == "graph.trig":
-            parts: list[Body] = [self._header]
-            for g in self._order:
-                parts += [rdf.graph_open(g), self._bodies[g], rdf.GRAPH_CLOSE]
-            return parts
-        raise KeyError(name)
-
-    def chunks(self, name: str) -> Iterator[Piece]:
-        """The file ``name`` in pieces (see ``export.atomic.ChunkedFiles``): graph.ttl and graph.trig
-        are written without ever being whole in memory, and the bodies kept in temporary files are
-        copied from there by the kernel."""
-        if name in self._pending:
-            yield self[name]
-            return
-        for part in self._parts(name):
-            if isinstance(part, bytes):
-                yield part
-            else:
-                assert self._store is not None
-                yield Span(*self._store.where(part))
-
-    def size(self, name: str) -> int:
-        """The size in bytes of the file ``name``, without putting it together."""
-        if name in self._pending:
-            return len(self[name])
-        return sum(map(body_size, self._parts(name)))
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._pending or name in self._note_files or name in ("graph.ttl", "graph.trig")
+    __reduce__ = as_call
 
 
-def build(
-    notes_dir: Path, settings: Settings | None = None, *, exclude: tuple[Path, ...] = (),
-    progress: Progress | None = None, workers: int | None = None, cache: BuildCache | None = None,
-) -> BuildResult:
-    """Read the notes and produce every output file in memory.
+def note_graph(note: Note, corpus: Corpus) -> NoteGraph:
+    """One note's mentions (extract), then its named graph (graph) as Turtle (export)."""
+    mapped = corpus.mapper.render(note, note_mentions(note, corpus.matcher))
+    return NoteGraph(mapped.mapping, rdf.turtle_body(mapped.triples, corpus.prefixes), mapped.count, mapped.sources)
 
-    ``workers``: processes for the per-note work (default: one per core for large corpora).
-    ``cache``: notes unchanged since a build that used the same cache are neither read nor rendered
-    again (see ``mlops_graph.cache``); the output is the same as without it. If the cache fails
-    during the build, the build starts again without it.
 
-    For large builds, the report, the page and the suggestions are made in processes of their own,
-    and may still be being made when this returns: reading them from ``files`` waits for them (see
-    :class:`OutputFiles`), and dropping the result stops them.
+def _note_graph_at(position: int, corpus: Corpus) -> NoteGraph:
+    return note_graph(corpus.notes[position], corpus)
 
-    The cyclic garbage collector is paused during the build and restored afterwards: a build makes
-    millions of long-lived objects and almost no reference cycles, so its collections would scan
-    the whole heap again and again for nothing (and, in forked workers, copy every page they touch).
-    """
-    was_enabled = gc.isenabled()
+
+def to_graphs(corpus: Corpus, *, workers: int | None = None) -> tuple[Graphs, int]:
+    """Every note's graph, the sources graph and the concepts graph; and the number of triples."""
+    bodies = Bodies()
+    mappings: list[NoteMapping] = []
+    facts: set[SourceFact] = set()
+    triples = 0
+    for done in map_notes(_note_graph_at, range(len(corpus.notes)), corpus, workers=workers):
+        mappings.append(done.mapping)
+        bodies[done.mapping.graph] = done.body
+        facts.update(done.sources)
+        triples += done.triples
+    iris, index = corpus.mapper.iris, corpus.mapper.index
+    for graph, made in ((iris.sources_graph, source_triples(facts)), (iris.concepts_graph, concept_triples(index))):
+        unique = rdf.canonical(made)
+        bodies[graph] = rdf.turtle_body(unique, corpus.prefixes)
+        triples += len(unique)
+    return Graphs(rdf.header(corpus.prefixes), bodies, mappings, index), triples
+
+
+# --------------------------------------------------------------------------------------------- build
+
+
+def build(notes_dir: PathLike, settings: Settings | None = None, *, exclude: tuple[PathLike, ...] = (),
+          progress: Progress | None = None, workers: int | None = None) -> BuildResult:
+    """Read the notes in ``notes_dir`` and make every output file (in memory; nothing is written).
+
+    ``exclude``: folders under ``notes_dir`` not to read (the output folder). ``workers``: processes
+    for the per-note work (default: one per core for large corpora, else one).
+
+    The cyclic garbage collector is paused meanwhile: a build makes millions of long-lived objects
+    and almost no reference cycles, so its collections would scan them again and again for nothing."""
+    collecting = gc.isenabled()
     gc.disable()
     try:
-        try:
-            return _build(notes_dir, settings or Settings(), exclude, progress, workers, cache)
-        except CacheError:
-            return _build(notes_dir, settings or Settings(), exclude, progress, workers, None)
+        return _build(notes_dir, settings or Settings(), exclude, progress, workers)
     finally:
-        if was_enabled:
+        if collecting:
             gc.enable()
 
 
-def _memo(cache: BuildCache | None, kind: str, inputs: Callable[[], str | bytes], make: Callable[[], T]) -> T:
-    """``make()``, kept in the cache under the hash of the program and of ``inputs()``, which must
-    hold everything ``make`` depends on (and is only worked out when there is a cache)."""
-    if cache is None or not cache.enabled:
-        return make()
-    key = digest(program_digest(), kind, inputs())
-    value = cache.get(kind, key)
-    if value is None:
-        value = make()
-        cache.put(kind, key, value)
-    return cast(T, value)
-
-
-def _concepts_text(index: ConceptIndex) -> str:
-    """Everything of the index that the concepts graph and the notes' renderings depend on."""
-    return repr((index.base_iri, index.scheme, list(index.concepts.values())))
-
-
-def _render_keys(notes: list[Note], settings: Settings, concepts: Callable[[], str], links: dict[str, str],
-                 cache: BuildCache | None) -> list[bytes] | None:
-    """Each note's rendering key: its reading, its slug and everything else its triples depend on."""
-    if cache is None or not cache.enabled or any(n.path not in cache.note_keys for n in notes):
-        return None
-    context = digest(program_digest(), "render", settings.base_iri, concepts(), repr(sorted(links.items())))
-    return [digest(context, cache.note_keys[n.path], n.slug) for n in notes]
-
-
-def _suggestions(mappings: list[NoteMapping], index: ConceptIndex) -> bytes:
-    texts, covered = _texts_and_spans(mappings)
-    return suggestions_csv(suggest(texts, index, covered))
-
-
-def _page(mappings: list[NoteMapping], index: ConceptIndex) -> bytes:
-    # Imported here: networkx and pyvis are loaded only by the process that makes the page.
-    from mlops_graph.export.html import FOLD_THRESHOLD, render_html
-    from mlops_graph.graph.network import to_networkx
-
-    graph = to_networkx(mappings, index, fold_above=FOLD_THRESHOLD)
-    return render_html(graph, title=HTML_TITLE).encode("utf-8")
-
-
-def _report(mappings: list[NoteMapping], index: ConceptIndex, summary_line: str) -> bytes:
-    top = dict(consensus_by_term(agreement(mappings), index, TOP_CONCEPTS))
-    co = cooccurrence(mappings, index)
-    return render_report(mappings, index, top, co, summary_line).encode("utf-8")
-
-
-def _build(notes_dir: Path, settings: Settings, exclude: tuple[Path, ...], progress: Progress | None,
-           workers: int | None, cache: BuildCache | None) -> BuildResult:
+def _build(notes_dir: PathLike, settings: Settings, exclude: tuple[PathLike, ...], progress: Progress | None,
+           workers: int | None) -> BuildResult:
     skipped: dict[str, int] = {}
     notes, problems, file_count = read_notes(notes_dir, settings, exclude=exclude, progress=progress,
-                                             workers=workers, cache=cache, skipped=skipped)
+                                             workers=workers, skipped=skipped)
     problems = once_per_key(problems)
-    vocabulary = vocabulary_for(settings)
-    index = _memo(cache, "index", lambda: index_inputs(settings.base_iri, vocabulary, notes),
-                  lambda: build_index(settings.base_iri, vocabulary, notes))
-    concepts = functools.cache(lambda: _concepts_text(index))
-    iris = Iris(settings.base_iri)
-    links = _link_targets(notes, iris)
-    mapper = Mapper(iris, index, links)
-    keys = _render_keys(notes, settings, concepts, links, cache)
-    rendered, store = render_notes(notes, NoteContext(mapper, prefixes(settings.base_iri)), workers,
-                                   cache=cache, keys=keys)
-
-    bodies: dict[str, Body] = {}
-    note_files: dict[str, str] = {}
-    mappings: list[NoteMapping] = []
-    facts: set[SourceFact] = set()
-    fact_keys: list[bytes] = []
-    triple_count = 0
-    for note, body in rendered:
-        mappings.append(note.mapping)
-        facts.update(note.sources)
-        fact_keys.append(note.sources_key)
-        bodies[note.mapping.graph] = body
-        triple_count += note.triples
-        note_files[f"notes/{note.mapping.note.slug}.ttl"] = note.mapping.graph
-    del rendered
-    # For large builds the suggestions, the page and the report are each made in a process of their
-    # own, while this one makes the sources and the concepts graphs and then goes on (see OutputFiles).
-    parallel = in_parallel(len(notes), workers)
-    pending: dict[str, Background[bytes]] = {}
-    try:
-        if settings.html:
-            pending["graph.html"] = Background(lambda: _page(mappings, index), parallel)
-        pending["suggested-concepts.csv"] = Background(lambda: _suggestions(mappings, index), parallel,
-                                                       nice=SHORTER_TASKS_NICE)
-        triple_count += _shared_graphs(bodies, mapper, facts, b"".join(fact_keys), concepts, cache)
-        return _finish(notes_dir, notes, problems, file_count, index, mappings, bodies,
-                       note_files, triple_count, store, pending, parallel, skipped_line(skipped))
-    except BaseException:
-        for task in pending.values():
-            task.cancel()
-        if store is not None:
-            store.close()
-        raise
-
-
-def _graph_body(triples: list[ox.Triple], pfx: dict[str, str]) -> tuple[bytes, int]:
-    unique = rdf.canonical(triples)
-    return rdf.turtle_body(unique, pfx), len(unique)
-
-
-def _shared_graphs(bodies: dict[str, Body], mapper: Mapper, facts: set[SourceFact], fact_keys: bytes,
-                   concepts: Callable[[], str], cache: BuildCache | None) -> int:
-    """The sources graph and the concepts graph, added to ``bodies``; returns their triple count.
-    Each is kept in the cache under what it is made from: the source facts of every note (``fact_keys``:
-    each note's ``RenderedNote.sources_key``, in note order), and the concepts of the index."""
-    iris, index = mapper.iris, mapper.index
-    pfx = prefixes(index.base_iri)
-    sources = _memo(cache, "sources", lambda: fact_keys,
-                    lambda: _graph_body(source_triples(facts), pfx))
-    scheme = _memo(cache, "concepts", concepts, lambda: _graph_body(concept_triples(index), pfx))
-    bodies[iris.sources_graph], bodies[iris.concepts_graph] = sources[0], scheme[0]
-    return sources[1] + scheme[1]
-
-
-def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_count: int, index: ConceptIndex,
-            mappings: list[NoteMapping], bodies: dict[str, Body], note_files: dict[str, str], triple_count: int,
-            store: BodyStore | None, pending: dict[str, Background[bytes]], parallel: bool,
-            folders: str = "") -> BuildResult:
-    """The whole-corpus steps, once every note is rendered; the report is added to ``pending``."""
-    pfx = prefixes(index.base_iri)
-
+    graphs, triples = to_graphs(extract(notes, settings), workers=workers)
+    mappings, index = graphs.mappings, graphs.index
+    if not notes and file_count == 0:
+        problems.append(Problem(str(notes_dir), None, "has no Markdown notes (*.md)", "warning"))
     summary = Summary(
         files=file_count,
         notes=len(notes),
@@ -525,18 +289,19 @@ def _finish(notes_dir: Path, notes: list[Note], problems: list[Problem], file_co
         sources=len({d.source_iri for m in mappings for d in m.definitions if d.source_iri}),
         concepts=len(index.concepts),
         mentions=sum(m.mentions for m in mappings),
-        triples=triple_count,
+        triples=triples,
         problems=len(problems),
         skipped=file_count - len(notes),
-        folders=folders,
+        folders=skipped_line(skipped),
     )
-    if not notes and file_count == 0:
-        problems.append(Problem(str(notes_dir), None, "has no Markdown notes (*.md)", "warning"))
-        summary.problems = len(problems)
-    line = summary.line()
-    pending[REPORT_FILE] = Background(lambda: _report(mappings, index, line), parallel, nice=SHORTER_TASKS_NICE)
-    files = OutputFiles(rdf.header(pfx), bodies, note_files, store, pending)
-    return BuildResult(files, notes, mappings, index, problems, summary)
+    graphs.summary_line = summary.line()
+    names = output_names(html=settings.html, suggest=settings.suggest)
+    whole = [name for name in names if name in WHOLE_CORPUS]
+    # The whole-corpus files (seconds of work each for thousands of notes) are made side by side
+    # when the notes were; the Turtle files are joined from the bodies when they are written.
+    side_by_side = len(whole) if worker_count(len(notes), workers) > 1 else 1
+    made = dict(zip(whole, map_notes(render_output, whole, graphs, workers=side_by_side), strict=True))
+    return BuildResult(output_files(graphs, names, made), notes, mappings, index, problems, summary)
 
 
-__all__ = ["BuildResult", "NoteError", "Summary", "build", "read_notes"]
+__all__ = ["BuildResult", "Corpus", "Summary", "build", "extract", "read_file", "read_notes", "to_graphs"]

@@ -10,7 +10,7 @@ import rdflib
 from rdflib.namespace import SH
 
 from mlops_graph.errors import StoreError
-from mlops_graph.graph.namespaces import MG, OA
+from mlops_graph.namespaces import MG, OA
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent / "ontology"
 SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"

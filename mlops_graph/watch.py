@@ -26,10 +26,11 @@ from pathlib import Path
 from watchfiles import Change, DefaultFilter
 from watchfiles import watch as changes_in
 
-from mlops_graph import BuildResult, build, write_output
 from mlops_graph.config import Settings
 from mlops_graph.errors import MlopsGraphError
+from mlops_graph.export.atomic import write_output
 from mlops_graph.model import Problem
+from mlops_graph.pipeline import BuildResult, build
 from mlops_graph.read.files import NOTE_SUFFIXES, SKIPPED_DIRS
 from mlops_graph.serve import Server, kept_store, sigterm_interrupts, start_server
 

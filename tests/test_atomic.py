@@ -12,20 +12,18 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from mlops_graph import workers
 from mlops_graph.cli import main
 from mlops_graph.config import Settings
 from mlops_graph.errors import OutputError
 from mlops_graph.export import atomic
-from mlops_graph.export.atomic import DISCARDED_PREFIX, RETIRED_PREFIX, STAGING_PREFIX, write_output
+from mlops_graph.export.atomic import RETIRED_PREFIX, STAGING_PREFIX, write_output
 from mlops_graph.pipeline import BuildResult, build
 from tests.conftest import CORPUS, ROOT
 
@@ -42,20 +40,9 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return out
 
 
-def leftovers(parent: Path, wait: float = 60) -> list[str]:
-    """The tool's sibling folders in ``parent``, once any previous output being deleted in the
-    background is gone (or ``wait`` seconds have passed)."""
-    deadline = time.monotonic() + wait
-    while True:
-        names = sorted(p.name for p in parent.iterdir()
-                       if p.name.startswith((STAGING_PREFIX, RETIRED_PREFIX, DISCARDED_PREFIX)))
-        if not any(n.startswith(DISCARDED_PREFIX) for n in names) or time.monotonic() > deadline:
-            return names
-        time.sleep(0.05)
-
-
-def inodes(folder: Path) -> dict[str, int]:
-    return {rel: (folder / rel).stat().st_ino for rel in snapshot(folder)}
+def leftovers(parent: Path) -> list[str]:
+    """The tool's sibling folders in ``parent``."""
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith((STAGING_PREFIX, RETIRED_PREFIX)))
 
 
 def dead_pid() -> int:
@@ -214,7 +201,7 @@ def fail_file_write(monkeypatch: pytest.MonkeyPatch, at: int, error: BaseExcepti
     real_write = atomic._write_file
     calls = [0]
 
-    def write(target: Path, data: Iterable[bytes]) -> int:
+    def write(target: Path, data: Iterable[bytes]) -> None:
         calls[0] += 1
         if calls[0] == at:
             raise error
@@ -234,7 +221,7 @@ def test_a_failed_write_leaves_the_previous_output(
     calls = fail_file_write(monkeypatch, 5, OSError(errno.ENOSPC, "No space left on device"))
     with pytest.raises(OutputError, match="No space left on device"):
         write_output(out, changed)
-    assert calls == [5]
+    assert calls[0] >= 5  # the write stopped at the failure (files being written meanwhile may finish)
     assert snapshot(out) == before
     assert (out / "store" / "db").read_bytes() == b"tool state"
     assert leftovers(out.parent) == []
@@ -248,7 +235,7 @@ def test_an_interrupted_write_leaves_the_previous_output(
     calls = fail_file_write(monkeypatch, 3, KeyboardInterrupt())
     with pytest.raises(KeyboardInterrupt):
         write_output(out, changed)
-    assert calls == [3]
+    assert calls[0] >= 3
     assert snapshot(out) == before
     assert leftovers(out.parent) == []
 
@@ -260,10 +247,14 @@ def test_a_failed_swap_keeps_the_previous_output_and_its_tool_state(
     (out / "store").mkdir()
     (out / "store" / "db").write_bytes(b"tool state")
 
-    def broken_exchange(a: Path, b: Path) -> bool:
-        raise OSError(errno.EIO, "Input/output error", str(b))
+    real_rename = os.rename
 
-    monkeypatch.setattr(atomic, "_exchange", broken_exchange)
+    def broken_rename(src: os.PathLike[str], dst: os.PathLike[str]) -> None:
+        if Path(src) == out:
+            raise OSError(errno.EIO, "Input/output error", str(src))
+        real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", broken_rename)
     with pytest.raises(OutputError, match="Input/output error"):
         write_output(out, {name: b"new " + data for name, data in corpus_build.files.items()})
     assert snapshot(out) == before
@@ -274,10 +265,8 @@ def test_a_failed_swap_keeps_the_previous_output_and_its_tool_state(
 def test_the_two_rename_swap_puts_the_old_output_back_when_it_fails(
     previous: tuple[Path, dict[str, bytes]], corpus_build: BuildResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Where the file system cannot exchange two folders in one step, two renames are used."""
     out, before = previous
     new = {name: b"new " + data for name, data in corpus_build.files.items()}
-    monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
     real_rename = os.rename
     renames = []
 
@@ -394,279 +383,6 @@ def test_file_names_outside_the_output_are_refused(
     assert leftovers(out.parent) == []
 
 
-@pytest.fixture
-def synced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The paths of the files and folders fsynced from now on, in order."""
-    paths: list[str] = []
-    real_fsync = os.fsync
-
-    def recording_fsync(fd: int) -> None:
-        paths.append(os.readlink(f"/proc/self/fd/{fd}"))
-        real_fsync(fd)
-
-    monkeypatch.setattr(os, "fsync", recording_fsync)
-    return paths
-
-
-def test_without_syncfs_every_file_and_folder_is_fsynced(
-    tmp_path: Path, corpus_build: BuildResult, monkeypatch: pytest.MonkeyPatch, synced: list[str]
-) -> None:
-    monkeypatch.setattr(atomic, "_syncfs", lambda path: False)
-    out = tmp_path / "output"
-    write_output(out, corpus_build.files)
-    names = {Path(p).name for p in synced}
-    assert {Path(name).name for name in corpus_build.files} <= names
-    assert "notes" in names
-    assert snapshot(out) == dict(corpus_build.files)
-
-
-def test_syncfs_flushes_the_staging_file_system(tmp_path: Path) -> None:
-    assert atomic._syncfs(tmp_path) is True
-
-
-def test_the_previous_output_can_be_deleted_in_the_background(
-    previous: tuple[Path, dict[str, bytes]], corpus_build: BuildResult
-) -> None:
-    out, _before = previous
-    (out / "store").mkdir()
-    (out / "store" / "db").write_bytes(b"tool state")
-    changed = {name: b"new " + data for name, data in corpus_build.files.items()}
-    write_output(out, changed, background_cleanup=True)
-    assert snapshot(out) == changed  # complete at once, whatever the deletion is doing
-    assert (out / "store" / "db").read_bytes() == b"tool state"
-    assert leftovers(out.parent) == []
-
-
-def test_a_discarded_output_of_a_gone_process_is_deleted_by_the_next_write(
-    previous: tuple[Path, dict[str, bytes]], corpus_build: BuildResult
-) -> None:
-    out, _before = previous
-    discarded = out.parent / f"{DISCARDED_PREFIX}{dead_pid()}-abc"
-    (discarded / "old" / "notes").mkdir(parents=True)
-    (discarded / "old" / "graph.ttl").write_bytes(b"old")
-    write_output(out, corpus_build.files)
-    assert not discarded.exists()
-    assert snapshot(out) == dict(corpus_build.files)
-
-
-def test_files_kept_in_temporary_files_are_written_piece_by_piece(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(workers, "PARALLEL_MIN_NOTES", 1)
-    result = build(CORPUS, workers=2)
-    assert isinstance(result.files, atomic.ChunkedFiles)
-    pieces = list(result.files.chunks("graph.trig"))
-    assert len(pieces) > 3 * len(result.notes)  # never joined into one object on the way out
-    assert all(result.files.size(name) == len(result.files[name]) for name in result.files)
-    out = tmp_path / "output"
-    write_output(out, result.files)
-    assert snapshot(out) == {name: result.files[name] for name in result.files}
-    old = inodes(out)
-    write_output(out, result.files)  # compared with the previous output piece by piece, and kept
-    assert inodes(out) == old
-    assert snapshot(out) == {name: result.files[name] for name in result.files}
-
-
-def test_files_unchanged_since_the_previous_output_are_linked_not_written_again(
-    previous: tuple[Path, dict[str, bytes]],
-) -> None:
-    out, before = previous
-    old = inodes(out)
-    changed = dict(before)
-    changed["report.md"] = before["report.md"] + b"\nOne more line.\n"
-    note = next(name for name in before if name.startswith("notes/"))
-    changed[note] = before[note].replace(b"@prefix", b"@PREFIX", 1)  # same size, other bytes
-    write_output(out, changed)
-    assert snapshot(out) == changed
-    new = inodes(out)
-    assert {rel for rel in new if new[rel] != old.get(rel)} == {"report.md", note}
-    assert all((out / rel).stat().st_nlink == 1 for rel in new)  # the previous output is gone
-    assert leftovers(out.parent) == []
-
-
-def test_a_few_new_files_are_fsynced_one_by_one(
-    previous: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch, synced: list[str]
-) -> None:
-    out, before = previous
-    monkeypatch.setattr(atomic, "_syncfs", lambda path: pytest.fail("syncfs for two new files"))
-    changed = dict(before)
-    changed["report.md"] = b"changed"
-    changed["graph.ttl"] = b"changed too"
-    write_output(out, changed)
-    files = {Path(p).name for p in synced if Path(p).suffix}
-    assert files == {"report.md", "graph.ttl"}
-    assert snapshot(out) == changed
-
-
-def test_large_new_files_are_fsynced_by_a_thread_as_soon_as_they_are_written(
-    previous: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    out, before = previous
-    events: list[tuple[str, str]] = []
-    real_fsync, real_write = os.fsync, atomic._write_file
-
-    def recording_fsync(fd: int) -> None:
-        events.append(("fsync " + Path(os.readlink(f"/proc/self/fd/{fd}")).name, threading.current_thread().name))
-        real_fsync(fd)
-
-    def recording_write(target: str, parts: Iterable[bytes]) -> int:
-        size = real_write(target, parts)
-        events.append(("write " + Path(target).name, threading.current_thread().name))
-        return size
-
-    monkeypatch.setattr(os, "fsync", recording_fsync)
-    monkeypatch.setattr(atomic, "_write_file", recording_write)
-    monkeypatch.setattr(atomic, "EARLY_FSYNC_BYTES", 1000)
-    changed = dict(before)
-    changed["graph.ttl"] = b"# large\n" * 200
-    changed["report.md"] = b"small"
-    write_output(out, {name: changed[name] for name in ["graph.ttl", *sorted(set(changed) - {"graph.ttl"})]})
-    assert snapshot(out) == changed
-    fsync_ttl = events.index(("fsync graph.ttl", "mlops-graph-fsync_0"))
-    assert events.index(("write graph.ttl", "MainThread")) < fsync_ttl
-    # the small file is written after the large one and fsynced by the writer itself, at the end
-    assert events.index(("write report.md", "MainThread")) < events.index(("fsync report.md", "MainThread"))
-    assert ("fsync report.md", "mlops-graph-fsync_0") not in events
-
-
-def test_a_failed_early_fsync_leaves_the_previous_output(
-    previous: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    out, before = previous
-    real_fsync = os.fsync
-
-    def failing_fsync(fd: int) -> None:
-        if os.readlink(f"/proc/self/fd/{fd}").endswith("/graph.ttl"):
-            raise OSError(errno.EIO, "Input/output error")
-        real_fsync(fd)
-
-    monkeypatch.setattr(os, "fsync", failing_fsync)
-    monkeypatch.setattr(atomic, "EARLY_FSYNC_BYTES", 1000)
-    changed = dict(before)
-    changed["graph.ttl"] = b"# large\n" * 200
-    with pytest.raises(OutputError, match="Input/output error"):
-        write_output(out, changed)
-    assert snapshot(out) == before
-    assert leftovers(out.parent) == []
-
-
-class SpanFiles(Mapping[str, bytes]):
-    """Output files made of bytes and of spans of an open file, as a large build hands them over."""
-
-    def __init__(self, pieces: dict[str, list[atomic.Piece]]) -> None:
-        self._pieces = pieces
-
-    def chunks(self, name: str) -> list[atomic.Piece]:
-        return self._pieces[name]
-
-    def size(self, name: str) -> int:
-        return sum(p.length if isinstance(p, atomic.Span) else len(p) for p in self._pieces[name])
-
-    def __getitem__(self, name: str) -> bytes:
-        return b"".join(p.read() if isinstance(p, atomic.Span) else p for p in self._pieces[name])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._pieces)
-
-    def __len__(self) -> int:
-        return len(self._pieces)
-
-
-@pytest.mark.parametrize("kernel", ["copies", "copies a few bytes at a time", "cannot copy", "may not copy",
-                                    "copies nothing"])
-def test_spans_of_open_files_are_copied_into_the_output(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel: str
-) -> None:
-    source = tmp_path / "bodies"
-    source.write_bytes(bytes(range(256)) * 40)
-    real_copy, calls = os.copy_file_range, []
-
-    def copy_file_range(src: int, dst: int, count: int, offset_src: int | None = None,
-                        offset_dst: int | None = None) -> int:
-        calls.append(count)
-        if kernel == "cannot copy":
-            raise OSError(errno.EXDEV, "Invalid cross-device link")
-        if kernel == "may not copy":  # a sandbox that forbids the call
-            raise OSError(errno.EPERM, "Operation not permitted")
-        if kernel == "copies nothing":
-            return 0
-        return real_copy(src, dst, min(count, 7) if kernel != "copies" else count, offset_src, offset_dst)
-
-    monkeypatch.setattr(os, "copy_file_range", copy_file_range)
-    with source.open("rb") as handle:
-        fd = handle.fileno()
-        files = SpanFiles({
-            "graph.ttl": [b"@prefix x: <urn:x:> .\n", atomic.Span(fd, 100, 5000), b"middle", atomic.Span(fd, 3, 40)],
-            "notes/a.ttl": [atomic.Span(fd, 0, 10_240)],
-        })
-        expected = {name: files[name] for name in files}
-        assert expected["graph.ttl"] == (b"@prefix x: <urn:x:> .\n" + source.read_bytes()[100:5100] + b"middle"
-                                         + source.read_bytes()[3:43])
-        out = tmp_path / "output"
-        write_output(out, files)
-        assert snapshot(out) == expected
-        assert calls and (kernel != "copies" or sorted(calls) == [40, 5000, 10_240])
-        old = inodes(out)
-        write_output(out, files)  # compared span by span with the previous output, and kept
-        assert inodes(out) == old
-        with pytest.raises(OutputError, match="ends before"):
-            write_output(out, SpanFiles({"graph.ttl": [atomic.Span(fd, 10_000, 500)]}))
-    assert snapshot(out) == expected
-
-
-def share_a_file(out: Path, outside: Path) -> None:
-    os.link(out / "graph.ttl", outside / "my-copy.ttl")
-
-
-def share_a_folder(out: Path, outside: Path) -> None:
-    os.rename(out / "notes", outside / "notes")
-    (out / "notes").symlink_to(outside / "notes")
-
-
-@pytest.mark.parametrize("share", [share_a_file, share_a_folder])
-def test_files_shared_with_anything_but_the_previous_output_are_written_again(
-    previous: tuple[Path, dict[str, bytes]], tmp_path: Path, share: Callable[[Path, Path], None],
-) -> None:
-    out, before = previous
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    share(out, outside)
-    kept = {path: path.read_bytes() for path in outside.rglob("*") if path.is_file()}
-    write_output(out, before)
-    assert snapshot(out) == before
-    assert not any(path.is_symlink() for path in out.rglob("*"))
-    assert all(path.stat().st_nlink == 1 for path in outside.rglob("*") if path.is_file())
-    for path in out.rglob("*"):
-        if path.is_file():
-            path.write_bytes(b"edited")
-    assert {path: path.read_bytes() for path in outside.rglob("*") if path.is_file()} == kept
-
-
-def test_an_unchanged_file_is_linked_as_compared_even_if_another_build_replaces_it_meanwhile(
-    previous: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    out, before = previous
-    note = next(name for name in before if name.startswith("notes/"))
-    compared = (out / note).stat().st_ino
-    real_pread = os.pread
-    swapped: list[bool] = []
-
-    def pread_then_swap(fd: int, size: int, offset: int) -> bytes:
-        data = real_pread(fd, size, offset)
-        if not swapped and os.fstat(fd).st_ino == compared:
-            swapped.append(True)  # another build puts its own file there, after this one compared it
-            other = tmp_path / "other.ttl"
-            other.write_bytes(b"# another build's note\n")
-            os.replace(other, out / note)
-        return data
-
-    monkeypatch.setattr(atomic.os, "pread", pread_then_swap)
-    write_output(out, before)
-    monkeypatch.setattr(atomic.os, "pread", real_pread)
-    assert swapped
-    assert snapshot(out) == before
-
-
 def test_output_modes_follow_the_umask_of_the_build_that_writes_them(
     previous: tuple[Path, dict[str, bytes]]
 ) -> None:
@@ -685,48 +401,3 @@ def test_output_modes_follow_the_umask_of_the_build_that_writes_them(
     assert {(out / rel).stat().st_mode & 0o777 for rel in before} == {0o644}
     assert out.stat().st_mode & 0o777 == 0o755
     assert (out / "notes").stat().st_mode & 0o777 == 0o755
-
-
-def _default_acl(folder: Path, owner: int, group: int, other: int) -> None:
-    """Give ``folder`` a default POSIX ACL (the xattr ``setfacl -d`` writes): new files in it get
-    their permissions from it instead of from the umask."""
-    import struct
-
-    entries = [(0x01, owner), (0x04, group), (0x20, other)]  # ACL_USER_OBJ, ACL_GROUP_OBJ, ACL_OTHER
-    value = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", tag, perm, 0xFFFFFFFF) for tag, perm in entries)
-    os.setxattr(folder, "system.posix_acl_default", value)
-
-
-def test_unchanged_files_are_linked_where_a_default_acl_decides_the_modes(
-    tmp_path: Path, corpus_build: BuildResult
-) -> None:
-    parent = tmp_path / "shared"
-    parent.mkdir()
-    _default_acl(parent, 7, 7, 5)  # rwx for owner and group, r-x for others: files 664 whatever the umask
-    out = parent / "output"
-    files = dict(corpus_build.files)
-    mask = os.umask(0o022)
-    try:
-        write_output(out, files)
-        first = inodes(out)
-        write_output(out, files)
-    finally:
-        os.umask(mask)
-    assert {(out / rel).stat().st_mode & 0o777 for rel in first} == {0o664}
-    assert inodes(out) == first
-    assert out.stat().st_mode & 0o777 == (out / "notes").stat().st_mode & 0o777 == 0o775
-
-
-def test_writing_never_changes_the_process_umask(
-    previous: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    out, before = previous
-
-    def umask(mask: int) -> int:
-        raise AssertionError("the umask is the whole process's: another thread could create a file meanwhile")
-
-    monkeypatch.setattr(atomic.os, "umask", umask)
-    changed = dict(before)
-    changed["report.md"] = b"changed"
-    write_output(out, changed)
-    assert snapshot(out) == changed

@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -298,26 +297,6 @@ def _as_a_user(command: list[str]) -> list[str]:
     """``command`` run so that folder permissions apply to it: as root, without the capabilities
     that override them."""
     return ["setpriv", "--inh-caps=-all", "--bounding-set=-all", *command] if os.geteuid() == 0 else command
-
-
-def test_a_read_only_old_output_is_removed_in_the_background_without_touching_shared_files(tmp_path: Path) -> None:
-    old, kept = tmp_path / "old", tmp_path / "new"
-    (old / "notes").mkdir(parents=True)
-    kept.mkdir()
-    (kept / "n.ttl").write_text("x")
-    (kept / "n.ttl").chmod(0o644)
-    os.link(kept / "n.ttl", old / "notes" / "n.ttl")  # an unchanged file: one inode in both outputs
-    for folder in (old / "notes", old):
-        folder.chmod(0o555)
-    command = [sys.executable, "-c", "import sys; from pathlib import Path; from mlops_graph.export.atomic import "
-               "_discard; _discard(Path(sys.argv[1]), Path(sys.argv[2]), True)", str(old), str(tmp_path)]
-    subprocess.run(_as_a_user(command), env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True, timeout=60)
-    for _ in range(600):
-        if not any(p.name.startswith(".mlops-graph-discarded-") for p in tmp_path.iterdir()):
-            break
-        time.sleep(0.05)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["new"]
-    assert (kept / "n.ttl").stat().st_mode & 0o777 == 0o644
 
 
 def test_a_read_only_tree_is_removed_as_its_owner_could(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from mlops_graph.pipeline import build
 from tests.conftest import BAD, CORPUS, ROOT
 
 EXPECTED_FILES = {"graph.ttl", "graph.trig", "graph.html", "report.md", "suggested-concepts.csv"}
+ALL = Settings(suggest=True)
 
 
 def sample_notes(folder: Path, order: list[Path] | None = None) -> Path:
@@ -38,14 +39,14 @@ def assert_same(a: Mapping[str, bytes], b: Mapping[str, bytes]) -> None:
 
 
 def read_output(folder: Path) -> dict[str, bytes]:
-    """Every output file; the build cache (tool state, not output) is left out."""
+    """Every output file; the query store (tool state, not output) is left out."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file() and p.relative_to(folder).parts[0] not in CARRIED_OVER}
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Mapping[str, bytes]:
-    files = build(sample_notes(tmp_path_factory.mktemp("ref") / "notes"), Settings()).files
+    files = build(sample_notes(tmp_path_factory.mktemp("ref") / "notes"), ALL).files
     assert set(files) >= EXPECTED_FILES
     assert len([n for n in files if n.startswith("notes/")]) >= len(list(CORPUS.glob("*.md")))
     return files
@@ -53,8 +54,8 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Mapping[str, bytes]:
 
 def test_two_builds_are_byte_identical(tmp_path: Path, reference: Mapping[str, bytes]) -> None:
     notes = sample_notes(tmp_path / "notes")
-    assert_same(build(notes, Settings()).files, build(notes, Settings()).files)
-    assert_same(build(notes, Settings()).files, reference)
+    assert_same(build(notes, ALL).files, build(notes, ALL).files)
+    assert_same(build(notes, ALL).files, reference)
 
 
 def test_the_order_in_which_files_are_listed_changes_nothing(
@@ -74,7 +75,7 @@ def test_the_order_in_which_files_are_listed_changes_nothing(
 
     monkeypatch.setattr(os, "scandir", shuffled_scandir)
     for _ in range(3):
-        assert_same(build(notes, Settings()).files, reference)
+        assert_same(build(notes, ALL).files, reference)
     assert len(listed_folders) >= 3
 
 
@@ -86,7 +87,7 @@ def test_creation_order_times_and_folder_change_nothing(tmp_path: Path, referenc
     for path in notes.iterdir():
         stamp = shuffler.randint(0, 2_000_000_000)
         os.utime(path, (stamp, stamp))
-    assert_same(build(notes, Settings()).files, reference)
+    assert_same(build(notes, ALL).files, reference)
 
 
 @pytest.mark.slow
@@ -96,7 +97,7 @@ def test_the_hash_seed_changes_nothing(tmp_path: Path, reference: Mapping[str, b
     for seed in ("0", "1", "4242"):
         out = tmp_path / f"out-{seed}"
         subprocess.run(
-            [sys.executable, "-m", "mlops_graph", "build", str(notes), "-o", str(out), "-q"],
+            [sys.executable, "-m", "mlops_graph", "build", str(notes), "-o", str(out), "-q", "--suggest"],
             cwd=ROOT, check=True, capture_output=True,
             env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)},
         )
@@ -115,9 +116,9 @@ def test_worker_processes_change_nothing(tmp_path: Path) -> None:
             f"[Source {i % 9}](https://example.org/{i % 9}/{i}) said\n\n> Thing {i} is data drift.\n",
             encoding="utf-8",
         )
-    single = build(notes, Settings(), workers=1).files
-    assert_same(build(notes, Settings(), workers=2).files, single)
-    assert_same(build(notes, Settings(), workers=3).files, single)
+    single = build(notes, ALL, workers=1).files
+    assert_same(build(notes, ALL, workers=2).files, single)
+    assert_same(build(notes, ALL, workers=3).files, single)
 
 
 def test_canonical_order_is_the_order_of_the_terms() -> None:

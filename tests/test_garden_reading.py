@@ -20,8 +20,8 @@ from mlops_graph.errors import ConfigError
 from mlops_graph.extract.concepts import VOCABULARY_FILE, build_index, load_vocabulary
 from mlops_graph.extract.mentions import MentionMatcher
 from mlops_graph.extract.notes import read_note
-from mlops_graph.graph.namespaces import DCTERMS, MG, PROV, SKOS
 from mlops_graph.model import Note
+from mlops_graph.namespaces import DCTERMS, MG, PROV, SKOS
 from mlops_graph.pipeline import BuildResult, build
 from mlops_graph.validate import validate_graph
 from tests.conftest import FIXTURES

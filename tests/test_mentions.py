@@ -14,8 +14,8 @@ from mlops_graph.extract.concepts import (
     Concept,
     build_index,
     load_vocabulary,
-    normalize_label,
 )
+from mlops_graph.extract.labels import normalize_label
 from mlops_graph.extract.mentions import STOP_LABELS, Match, MentionMatcher
 from mlops_graph.pipeline import read_notes
 from tests.conftest import CORPUS

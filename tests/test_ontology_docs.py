@@ -18,7 +18,7 @@ from mlops_graph.cli import main
 from mlops_graph.errors import ConfigError
 from mlops_graph.export import ontology_docs
 from mlops_graph.export.ontology_docs import render_ontology_docs
-from mlops_graph.graph.namespaces import MG
+from mlops_graph.namespaces import MG
 from mlops_graph.validate import ONTOLOGY_FILE
 from tests.conftest import ROOT
 

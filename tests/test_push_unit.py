@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 import mlops_graph.store.push as push_module
-from mlops_graph.errors import StoreError
+from mlops_graph.errors import MlopsGraphError, StoreError
 from mlops_graph.store.push import (
     CONTAINS_GRAPH,
     PushError,
@@ -475,6 +475,6 @@ def test_an_interrupt_half_way_reports_what_made_it(server: Server, monkeypatch:
     monkeypatch.setattr(push_module._Client, "put", put)
     with pytest.raises(PushInterrupted) as caught:
         push_graphs(sample("a", "b", "c", "d"), server.endpoint, manifest_graph=MANIFEST)
-    assert isinstance(caught.value, KeyboardInterrupt)
+    assert isinstance(caught.value, MlopsGraphError)
     assert caught.value.report == PushReport((BASE + "a", BASE + "b"), (), BASE + "c", False)
     assert sorted(server.store.graphs) == sorted([MANIFEST, BASE + "a", BASE + "b"])

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 from mlops_graph.errors import QueryError
-from mlops_graph.graph.namespaces import prefixes
+from mlops_graph.namespaces import prefixes
 from mlops_graph.query.binding import bind_values, bound_text
 from mlops_graph.query.named import _parse, named_queries
 from mlops_graph.store import embedded

@@ -125,63 +125,6 @@ def test_a_50_mb_note_is_refused_with_the_documented_limit(tmp_path: Path) -> No
     assert report["peak_mb"] < MEMORY_BOUND_MB
 
 
-def test_a_note_that_grows_after_it_was_measured_is_read_no_further_than_the_limit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    notes = tmp_path / "notes"
-    limit = 1000
-    grown = write(notes / "grown.md", "# Grown\n\n" + "word " * 2000)
-    real_fstat, real_read = os.fstat, os.read
-    reads: list[int] = []
-
-    def is_grown(fd: int) -> bool:
-        return os.readlink(f"/proc/self/fd/{fd}") == str(grown.resolve())
-
-    def stale_fstat(fd: int) -> os.stat_result:
-        found = real_fstat(fd)
-        if is_grown(fd) and not reads:  # as it was measured, before it grew
-            return os.stat_result((found.st_mode, found.st_ino, found.st_dev, found.st_nlink, found.st_uid,
-                                   found.st_gid, 10, 0, 0, 0))
-        return found
-
-    def counting_read(fd: int, size: int) -> bytes:
-        data = real_read(fd, size)
-        if is_grown(fd):
-            reads.append(len(data))
-        return data
-
-    monkeypatch.setattr(os, "fstat", stale_fstat)
-    monkeypatch.setattr(os, "read", counting_read)
-    result = build(notes, Settings(max_note_bytes=limit))
-    monkeypatch.undo()
-    assert result.notes == []
-    assert reads[0] == 11 and sum(reads) == limit + 1  # what was measured and one byte, then up to the limit
-    assert messages(result, "grown.md") == [
-        f"grown.md: is {grown.stat().st_size:,} bytes, over the limit of {limit:,} (max-note-bytes); skipped"
-    ]
-
-
-def test_a_file_system_that_returns_short_reads_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    notes = tmp_path / "notes"
-    text = "# Short reads\n\n[Wikipedia](https://en.wikipedia.org/wiki/MLOps) said\n\n> " + "word " * 300 + "END.\n"
-    write(notes / "short.md", text)
-    expected = build(notes, Settings()).files
-    real_read = os.read
-    sizes: list[int] = []
-
-    def short_read(fd: int, size: int) -> bytes:  # as some network and FUSE file systems do
-        data = real_read(fd, min(size, 100))
-        sizes.append(len(data))
-        return data
-
-    monkeypatch.setattr(os, "read", short_read)
-    result = build(notes, Settings())
-    monkeypatch.undo()
-    assert len(sizes) > len(text) // 100
-    assert dict(result.files) == dict(expected)
-    assert [q.text for n in result.notes for q in n.quotes] == ["word " * 299 + "word END."]
-
-
 def test_the_size_limit_is_exact(tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     text = "# At the limit\n\nThis note is exactly as large as the limit allows.\n"
@@ -410,10 +353,10 @@ def test_a_pipe_named_like_a_note_is_reported_not_read(tmp_path: Path) -> None:
 
 
 def test_a_note_replaced_by_a_pipe_after_it_was_listed_is_reported_not_waited_for(tmp_path: Path) -> None:
-    from mlops_graph.pipeline import read_one
+    from mlops_graph.pipeline import read_file
 
     os.mkfifo(tmp_path / "pipe.md")  # opening it for reading would wait for a writer
-    note, problems = read_one(NoteFile("pipe.md", tmp_path / "pipe.md"), Settings())
+    note, problems = read_file(NoteFile("pipe.md", tmp_path / "pipe.md"), Settings())
     assert note is None
     assert [str(p) for p in problems] == ["pipe.md: cannot be read: not a regular file; skipped"]
 

@@ -11,6 +11,7 @@ server when the session ends. A missing ``virtuoso-t`` fails the tests instead o
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import secrets
@@ -28,8 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-from mlops_graph import libc
 
 START_TIMEOUT = 120.0
 """Seconds to wait for a new database to be created and the server to answer."""
@@ -207,9 +206,11 @@ def run_isql(binary: str, port: int, password: str, sql: str, *, timeout: float 
 
 def _die_with_parent() -> None:
     """In the child before exec: have Linux send SIGTERM to the server if the test process dies."""
-    prctl = libc.function("prctl")
-    if prctl is not None:
-        prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return
+    prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
 
 
 def find_binaries() -> tuple[str, str]:

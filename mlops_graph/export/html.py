@@ -1,9 +1,9 @@
 """The interactive HTML page: one self-contained file that draws the graph with vis-network.
 
-Node and edge records are produced with :class:`pyvis.network.Network`; the page itself comes from
-``templates/graph.html`` (with ``graph.css`` and ``graph.js``) instead of pyvis's own template, which
+Node and edge records are vis-network's own (as pyvis would make them); the page comes from
+``templates/graph.html`` (with ``graph.css`` and ``graph.js``) instead of pyvis's template, which
 loads Bootstrap and tom-select from a CDN and renders node titles as HTML. vis-network is the copy
-bundled with pyvis, inlined.
+bundled with the pyvis package, inlined (pyvis itself is never imported: it loads IPython).
 
 Every string taken from the graph travels as JSON inside ``<script type="application/json">`` with
 ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and the page's script builds the DOM with
@@ -25,8 +25,8 @@ How the page is laid out depends on the graph's size:
 
 from __future__ import annotations
 
-import gc
 import html
+import importlib.util
 import json
 import math
 import re
@@ -35,11 +35,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-import pyvis
-from pyvis.network import Network
 
 from mlops_graph.export.details import (
     DETAIL_LIST_MAX,
@@ -63,6 +61,9 @@ from mlops_graph.export.layout import (
 )
 from mlops_graph.graph.digraph import from_adjacency
 from mlops_graph.graph.fold import FOLDED_KINDS, fold_graph, folded_info
+
+if TYPE_CHECKING:
+    from mlops_graph.export.outputs import Graphs
 
 __all__ = [
     "ARROWS_MAX_NODES", "DETAIL_LIST_MAX", "FOLDED_MAX_NODES", "FOLD_THRESHOLD", "KIND_STYLES", "LABEL_MAX_CHARS",
@@ -102,7 +103,9 @@ KIND_STYLES: dict[str, KindStyle] = {
 }
 
 _TEMPLATE_PACKAGE = "mlops_graph.export"
-_VIS_DIR = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
+_PYVIS = importlib.util.find_spec("pyvis")
+_VIS_DIR = Path(_PYVIS.submodule_search_locations[0] if _PYVIS and _PYVIS.submodule_search_locations else ".") / \
+    "templates" / "lib" / "vis-9.1.2"
 _MARKER = re.compile(r"@@([A-Z_]+)@@")
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _JSON_ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
@@ -121,23 +124,20 @@ class _View:
     edge_count: int
 
 
+def render(graphs: Graphs) -> bytes:
+    """The page of a build (``export.outputs``)."""
+    from mlops_graph.graph.network import to_networkx
+
+    graph = to_networkx(graphs.mappings, graphs.index, fold_above=FOLD_THRESHOLD)
+    return render_html(graph, title="mlops-graph").encode("utf-8")
+
+
 def render_html(graph: nx.DiGraph, *, title: str = "mlops-graph") -> str:
     """Return the interactive page for ``graph`` as one self-contained HTML document.
 
     The same graph and title always give the same string: nodes and edges are ordered by id and the
-    layouts use a fixed seed. The cyclic garbage collector is paused while the page is built (it
-    allocates many small objects next to a possibly large graph), and restored afterwards.
+    layouts use a fixed seed.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _render(graph, title)
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _render(graph: nx.DiGraph, title: str) -> str:
     if folded_info(graph) is None and graph.number_of_nodes() <= FOLD_THRESHOLD:
         view = _full_view(graph)
     else:
@@ -151,32 +151,27 @@ def _render(graph: nx.DiGraph, title: str) -> str:
 
     # vis-network ids are positions in ``node_ids``; the IRIs travel in the details.
     index = {node_id: i for i, node_id in enumerate(node_ids)}
-    net = Network(directed=True)
-    net.node_ids = _IdList()
     kind_counts: dict[str, int] = {}
+    nodes: list[dict[str, Any]] = []
     for i, node_id in enumerate(node_ids):
         attrs = shown.nodes[node_id]
         kind = _kind(attrs)
         kind_counts[kind] = kind_counts.get(kind, 0) + 1
-        options: dict[str, Any] = {"group": kind, "size": node_sizes[node_id]}
+        node: dict[str, Any] = {"group": kind, "size": node_sizes[node_id]}  # the shape comes from the group
         if positions is not None:
-            options["x"], options["y"] = positions[node_id]
-        net.add_node(i, label=short_label(full_label(node_id, attrs)) or "…", **options)
+            node["x"], node["y"] = positions[node_id]
+        node.update(id=i, label=short_label(full_label(node_id, attrs)) or "…")
+        nodes.append(node)
+    edges: list[dict[str, Any]] = []
     for i, (source, target, relation) in enumerate(edge_keys):
-        extra: dict[str, Any] = {}
+        edge: dict[str, Any] = {"id": i, "relation": relation}  # arrows are set once for all edges
         weight = view.weights.get((source, target))
         if weight is not None:
-            extra["count"] = int(weight)
+            edge["count"] = int(weight)
             if weight > 1:
-                extra["width"] = round(1.0 + math.log2(weight), 2)
-        net.add_edge(index[source], index[target], id=i, relation=relation, **extra)
-    nodes, edges, *_ = net.get_network_data()
-    for node in nodes:
-        # The shape comes from the node's group (its kind).
-        node.pop("shape", None)
-    for edge in edges:
-        # Arrows are set once for all edges in the options.
-        edge.pop("arrows", None)
+                edge["width"] = round(1.0 + math.log2(weight), 2)
+        edge.update({"from": index[source], "to": index[target]})
+        edges.append(edge)
 
     data: Json = {
         "title": title,
@@ -361,18 +356,3 @@ def _fill_template(title: str, data_json: str) -> str:
         "DATA": data_json,
     }
     return _MARKER.sub(lambda m: values[m.group(1)], _asset("graph.html"))
-
-
-class _IdList(list[int]):
-    """pyvis's list of node ids with constant-time membership (pyvis tests ``id in list`` per node and edge)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._members: set[int] = set()
-
-    def append(self, item: int) -> None:
-        super().append(item)
-        self._members.add(item)
-
-    def __contains__(self, item: object) -> bool:
-        return item in self._members

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import networkx as nx
-import numpy as np
-import numpy.typing as npt
+
+if TYPE_CHECKING:  # numpy is loaded only for the layouts computed here (large graphs)
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
+    Float32Array = npt.NDArray[np.float32]
 
 #: Largest graph laid out by vis-network's physics in the browser.
 PHYSICS_MAX_NODES = 300
@@ -29,9 +35,6 @@ _LAYOUT_CHUNK = 1_000_000
 #: Node sizes (vis-network's ``size``) for the least and the most central node.
 NODE_SIZE_MIN = 8.0
 NODE_SIZE_MAX = 30.0
-
-FloatArray = npt.NDArray[np.float64]
-Float32Array = npt.NDArray[np.float32]
 
 
 def undirected(node_ids: list[str], edge_keys: list[tuple[str, str, str]],
@@ -81,6 +84,8 @@ def layout(undirected: nx.Graph, *, large_above: int) -> tuple[dict[str, tuple[f
     count = undirected.number_of_nodes()
     if count <= PHYSICS_MAX_NODES:
         return None, "physics"
+    import numpy as np
+
     order = [str(node) for node in undirected.nodes]
     if count <= SPRING_MAX_NODES:
         raw = nx.spring_layout(undirected, seed=LAYOUT_SEED, iterations=50)
@@ -102,6 +107,8 @@ def _force_layout(count: int, edges: list[tuple[int, int, float]], large_above: 
     The ideal edge length is 1. Each step costs O(count * samples + edges) in float32, with at most
     :data:`_LAYOUT_CHUNK` node pairs in memory at once.
     """
+    import numpy as np
+
     rng = np.random.default_rng(LAYOUT_SEED)
     side = math.sqrt(count)
     start = rng.random((2, count)) * side

@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING
 
 from mlops_graph.config import REPORT_HEADING
 from mlops_graph.extract.concepts import ConceptIndex
-from mlops_graph.extract.consensus import ConsensusRow
+from mlops_graph.graph.consensus import ConsensusRow, agreement, consensus_by_term, cooccurrence
 from mlops_graph.graph.mapping import NoteMapping
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from mlops_graph.export.outputs import Graphs
 
 TOP_CONCEPTS = 10
 TOP_CENTRAL = 15
@@ -26,10 +28,16 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).translate(_CELL_ESCAPES)
 
 
+def render(graphs: Graphs) -> bytes:
+    mappings, index = graphs.mappings, graphs.index
+    top = dict(consensus_by_term(agreement(mappings), index, TOP_CONCEPTS))
+    return render_report(mappings, index, top, cooccurrence(mappings, index), graphs.summary_line).encode("utf-8")
+
+
 def render_report(mappings: list[NoteMapping], index: ConceptIndex,
                   rows: list[ConsensusRow] | dict[str, list[ConsensusRow]],
                   cooccurrence: nx.Graph, summary_line: str) -> str:
-    """The report. ``rows``: the consensus rows (``extract.consensus``), or, per term, its first
+    """The report. ``rows``: the consensus rows (``graph.consensus``), or, per term, its first
     rows (at least :data:`TOP_CONCEPTS`)."""
     terms: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"definitions": set(), "sources": set()})
     quotations = inferred = asides = 0

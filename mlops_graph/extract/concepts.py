@@ -1,44 +1,28 @@
 """Concepts: the curated SKOS vocabulary, extended by the notes' terms, aliases and tags.
 
-Labels are compared in a normal form (Unicode-folded, lower case, hyphens/slashes/underscores as
-spaces, each word lemmatised), so "Feature Stores", "feature-store" and "feature store" are one.
+Labels are compared in the normal form of ``extract.labels`` (the mention matcher's, case-folded),
+so "Feature Stores", "feature-store" and "feature store" are one.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
-import simplemma
 from rapidfuzz.distance import DamerauLevenshtein
 
 from mlops_graph.config import Settings
 from mlops_graph.errors import VocabularyError
+from mlops_graph.extract.labels import normalize_label
 from mlops_graph.extract.notes import names_a_thing, slugify
-from mlops_graph.graph.namespaces import SKOS
 from mlops_graph.model import Note
+from mlops_graph.namespaces import SKOS
 
-_SEPARATORS = re.compile(r"[\s\-_/‐‑–—.]+")
-_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 VOCABULARY_FILE = Path(__file__).resolve().parent.parent / "ontology" / "vocabulary.ttl"
-
-
-@lru_cache(maxsize=65536)
-def _lemma(word: str) -> str:
-    return simplemma.lemmatize(word, lang="en").lower() if word.isalpha() and len(word) > 3 else word
-
-
-def normalize_label(label: str) -> str:
-    """The comparison key of a label: folded, lower-case, separators unified, words lemmatised."""
-    folded = unicodedata.normalize("NFKC", label).casefold().replace("&", " and ")
-    words = _SEPARATORS.sub(" ", folded).split()
-    return " ".join(_lemma(w) for w in words)
 
 
 @dataclass(slots=True)

@@ -21,7 +21,6 @@ Liquid), or in a word right after a backslash (a TeX command such as ``\\log`` i
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,23 +34,12 @@ import simplemma
 from rapidfuzz.distance import DamerauLevenshtein
 
 from mlops_graph.extract.concepts import Concept
+from mlops_graph.extract.labels import BARRIER, FOLD, TOKEN, cased, normal_form
+from mlops_graph.model import Note
 
-_LATIN = "0-9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0300-\u036f\u1e00-\u1eff"
-_TOKEN = re.compile(rf"[{_LATIN}]+|[^\s{_LATIN}]")
-"""A run of Latin letters and digits, or any other single non-space character (CJK, punctuation)."""
-_FOLD = frozenset("-/_\u2010\u2011")
-"""Separators dropped between words: "feature-store", "CI/CD", "feature_store"."""
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'`]+", re.IGNORECASE)
 _CHUNK = re.compile(r"\S+")
-_PLURAL_ACRONYM = re.compile(r"([A-Z][A-Z0-9]+)s")
-_BARRIER = "\x00"
-"""The normal form of a token inside a URL or a code span: no label contains it."""
 _WILD = "\x01"
-_KEEP = frozenset({"staging", "meaning", "meanings", "logging", "embedding"})
-"""Words left as they are: their lemma names something else (a "stage" is not a staging environment,
-"meaning" is not "mean", a "log" in "log loss" is not logging), or is not the lemma of their plural
-("embeddings" is "embedding")."""
-
 STOP_LABELS = frozenset({
     "say", "said", "set", "way", "part", "process", "system", "business", "team", "value", "time",
     "quality", "data", "thing", "information", "step", "work", "use",
@@ -80,32 +68,10 @@ class Match:
     """``text[start:end]``."""
 
 
-def _cased(token: str) -> bool:
-    """A short token whose case carries meaning: "IT", "ML", "IaC", "A" (but not "It" or "Data")."""
-    if len(token) > 4 or not any(c.isupper() for c in token):
-        return False
-    return len(token) == 1 or not (token[0].isupper() and token[1:] == token[1:].lower())
-
-
-@lru_cache(maxsize=1 << 17)
-def _normal(token: str) -> str:
-    """The normal form of one token: an acronym as written (without a plural "s"), else a lemma."""
-    if token == "&":
-        return "and"
-    plural = _PLURAL_ACRONYM.fullmatch(token)
-    base = plural.group(1) if plural else token
-    if _cased(base):
-        return base
-    folded = unicodedata.normalize("NFKC", token).casefold().replace(" ", "")
-    if len(folded) >= 3 and folded.isalpha() and folded not in _KEEP:
-        return simplemma.lemmatize(folded, lang="en").casefold().replace(" ", "") or folded
-    return folded or _BARRIER
-
-
 @lru_cache(maxsize=1 << 16)
 def _unknown(token: str) -> bool:
     """A word of four letters or more, not an acronym, that the lemmatiser has never seen: maybe a typo."""
-    return (len(token) >= 4 and token.isalpha() and not _cased(token)
+    return (len(token) >= 4 and token.isalpha() and not cased(token)
             and not simplemma.is_known(token.casefold(), lang="en"))
 
 
@@ -132,11 +98,11 @@ def _read_chunk(chunk: str) -> _Chunk:
     spans: list[tuple[int, int]] = []
     normals: list[str] = []
     odd: list[str] = []
-    for m in _TOKEN.finditer(chunk):
+    for m in TOKEN.finditer(chunk):
         token = m.group()
-        if token in _FOLD:
+        if token in FOLD:
             continue
-        normal = _BARRIER if m.start() and chunk[m.start() - 1] == "\\" else _normal(token)
+        normal = BARRIER if m.start() and chunk[m.start() - 1] == "\\" else normal_form(token)
         spans.append(m.span())
         normals.append(normal)
         if _unknown(token):
@@ -169,7 +135,7 @@ class _Label:
 
 
 def _limit(words: tuple[str, ...], normals: tuple[str, ...]) -> int:
-    if all(_cased(w) for w in words) or not all(n.isalnum() for n in normals):
+    if all(cased(w) for w in words) or not all(n.isalnum() for n in normals):
         return 0
     size = len(" ".join(words))
     if size < (_MIN_FUZZY_WORD if len(words) == 1 else _MIN_FUZZY_PHRASE):
@@ -188,7 +154,7 @@ class MentionMatcher:
                 (2, h) for h in concept.hidden_labels]
             for kind, label in kinds:
                 words = tuple(t for t, _, _ in _tokens(label))
-                normals = tuple(_normal(w) for w in words)
+                normals = tuple(normal_form(w) for w in words)
                 key = " ".join(normals)
                 if not normals or key in STOP_LABELS or len(key) < 2 or not any(n.isalnum() for n in normals):
                     continue
@@ -213,7 +179,7 @@ class MentionMatcher:
         for entry in sorted(self._labels.values(), key=lambda e: (e.tier, e.iri, e.words)):
             if entry.limit:
                 for at, word in enumerate(entry.words):
-                    if not _cased(word):
+                    if not cased(word):
                         letter = word[:1].casefold()
                         wild = (*entry.normals[:at], _WILD + letter, *entry.normals[at + 1:])
                         self._fuzzy.setdefault(wild, []).append((entry, at))
@@ -274,7 +240,7 @@ class MentionMatcher:
         if excluded:
             for i, (start, end) in enumerate(spans):
                 if any(start < e and s < end for s, e in excluded):
-                    normals[i] = _BARRIER
+                    normals[i] = BARRIER
         taken: set[int] = set()
         chosen = self._choose(self._hits(" " + " ".join(normals) + " "), taken)
         if odd and self._fuzzy:
@@ -358,4 +324,16 @@ class MentionMatcher:
         return out
 
 
-__all__ = ["STOP_LABELS", "Match", "MentionMatcher"]
+NoteMentions = list[list[tuple[int, int, str]]]
+"""A note's concept mentions, per text (its quotes, its passages, then its title), as
+(start, end, concept IRI)."""
+
+
+def note_mentions(note: Note, matcher: MentionMatcher) -> NoteMentions:
+    """The concept mentions in each of a note's texts: its quotes, its passages, then its title."""
+    texts = [(q.text, q.code_spans) for q in note.quotes] + [(p.text, p.code_spans) for p in note.passages]
+    texts.append((note.title, ()))
+    return [[(m.start, m.end, m.concept) for m in matcher.find(text, spans)] for text, spans in texts]
+
+
+__all__ = ["STOP_LABELS", "Match", "MentionMatcher", "NoteMentions", "note_mentions"]

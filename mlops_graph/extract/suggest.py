@@ -17,7 +17,8 @@ from itertools import accumulate
 
 import ahocorasick
 
-from mlops_graph.extract.concepts import ConceptIndex, normalize_label
+from mlops_graph.extract.concepts import ConceptIndex
+from mlops_graph.extract.labels import normalize_label
 
 MAX_YAKE_CHARS = 20_000
 MAX_SUGGESTIONS = 100

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 
 from mlops_graph.extract.notes import slugify
-from mlops_graph.extract.urls import web_host
-from mlops_graph.model import Note, Quote, SourceRef
+from mlops_graph.model import Note, Quote
 
 
-def _digest(*parts: str, size: int = 12) -> str:
+def short_digest(*parts: str, size: int = 12) -> str:
+    """A short hex hash of the parts, each ended by a separator (so ("ab", "c") differs from ("a", "bc"))."""
     h = hashlib.sha256()
     for part in parts:
         h.update(part.encode("utf-8", "surrogatepass"))
@@ -43,28 +43,19 @@ class Iris:
         """A definition's IRI (``definition/…``), or a quotation's (``quote/…``)."""
         source = quote.source.name if quote.source else ""
         folder = "definition" if quote.kind == "definition" else "quote"
-        return f"{self.base}{folder}/{note.slug}/{_digest(note.slug, source, quote.text, str(occurrence))}"
+        return f"{self.base}{folder}/{note.slug}/{short_digest(note.slug, source, quote.text, str(occurrence))}"
 
     def passage(self, note_slug: str, text: str, occurrence: int) -> str:
-        return f"{self.base}passage/{note_slug}/{_digest(note_slug, text, str(occurrence))}"
-
-    def source(self, source: SourceRef) -> str:
-        host = web_host(source.url)[1] if source.url else None
-        return self.source_at(source.name, host)
+        return f"{self.base}passage/{note_slug}/{short_digest(note_slug, text, str(occurrence))}"
 
     def source_at(self, name: str, host: str | None) -> str:
         """The IRI of the source called ``name`` at ``host`` (``None``: no web link)."""
-        slug = slugify(name.replace("/", " ")) or _digest(name, size=10)
+        slug = slugify(name.replace("/", " ")) or short_digest(name, size=10)
         return f"{self.base}source/{host or 'unlinked'}/{slug}"
 
     def metadata(self, note_slug: str, key: str, *, unique: bool = False) -> str:
         """``unique`` adds a hash of the key, for keys whose slugs collide ("Status" and "status")."""
         slug = slugify(key.replace("/", " "))
         if unique or not slug:
-            slug = f"{slug}-{_digest(key, size=8)}" if slug else _digest(key, size=10)
+            slug = f"{slug}-{short_digest(key, size=8)}" if slug else short_digest(key, size=10)
         return f"{self.base}note/{note_slug}/meta/{slug}"
-
-    @staticmethod
-    def mention(target: str, start: int, end: int) -> str:
-        """An RFC 5147 fragment of the target: ``<target#char=start,end>``."""
-        return f"{target}#char={start},{end}"

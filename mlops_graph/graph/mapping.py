@@ -17,11 +17,11 @@ from itertools import chain
 import pyoxigraph as ox
 
 from mlops_graph.extract.concepts import Concept, ConceptIndex, tag_label
-from mlops_graph.extract.mentions import MentionMatcher
+from mlops_graph.extract.mentions import NoteMentions
 from mlops_graph.extract.urls import iri_safe, is_web_url, web_host
 from mlops_graph.graph.iris import Iris
-from mlops_graph.graph.namespaces import DCTERMS, MG, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
-from mlops_graph.model import Note, Quote, SourceRef
+from mlops_graph.model import Note, Quote, SourceRef, as_call
+from mlops_graph.namespaces import DCTERMS, MG, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 
 
 class P:
@@ -115,6 +115,8 @@ class DefinitionRecord:
     mentioned: tuple[str, ...] = ()
     """The concepts its text mentions, each once, in the order of their first mention."""
 
+    __reduce__ = as_call
+
     @property
     def counts(self) -> bool:
         """Whether it counts towards what the sources agree on: a definition with a source named at
@@ -140,6 +142,8 @@ class NoteMapping:
     spans: list[array[int]] = field(default_factory=list)
     """Per text (the definitions', then the passages'), the mentions' spans as start, end, start, …"""
 
+    __reduce__ = as_call
+
 
 @dataclass(frozen=True, slots=True)
 class SourceFact:
@@ -156,6 +160,8 @@ class SourceFact:
     role: str | None = None
     creators: tuple[str, ...] = ()
     """A page's creators (source IRIs): the authors of a cited book."""
+
+    __reduce__ = as_call
 
 
 @dataclass(slots=True)
@@ -239,8 +245,9 @@ class Mapper:
             self._tags[tag] = concept.iri if concept is not None else None
         return self._tags[tag]
 
-    def render(self, note: Note, matcher: MentionMatcher) -> MappedNote:
-        """The note's graph as triples, with the facts the whole-corpus steps need."""
+    def render(self, note: Note, mentions: NoteMentions) -> MappedNote:
+        """The note's graph as triples, with the facts the whole-corpus steps need; ``mentions``
+        are the note's concept mentions (``extract.mentions.note_mentions``)."""
         iris, index, node, T = self.iris, self.index, self.node, ox.Triple
         note_iri = iris.note(note.slug)
         out = NoteMapping(note, note_iri, iris.note_graph(note.slug))
@@ -344,11 +351,9 @@ class Mapper:
                     body.append(T(p, P.callout_title, _literal(passage.callout_title)))
             out.passages.append(p_iri)
 
-        texts = [(q.text, q.code_spans) for q in note.quotes] + [(p.text, p.code_spans) for p in note.passages]
-        texts.append((note.title, ()))
         targets.append((note_iri, s))
         triples = head + entries + body
-        found = self._mentions(out, matcher, texts, targets, triples)
+        found = self._mentions(out, mentions, targets, triples)
         return MappedNote(out, chain(triples, self._mention_triples(found)), len(triples) + 2 * out.mentions,
                           sources)
 
@@ -386,18 +391,16 @@ class Mapper:
             body.append(T(d, P.selector, _literal(quote.selector)))
         return people[0], page
 
-    def _mentions(self, out: NoteMapping, matcher: MentionMatcher,
-                  texts: list[tuple[str, tuple[tuple[int, int], ...]]],
+    def _mentions(self, out: NoteMapping, mentions: NoteMentions,
                   targets: list[tuple[str, ox.NamedNode]], triples: list[ox.Triple]) -> _Found:
-        """Finds the mentions in each text; adds one ``mg:mentions`` shortcut per definition and
-        concept it mentions to ``triples``, and returns the mentions by text."""
+        """Adds one ``mg:mentions`` shortcut per definition and concept it mentions to ``triples``,
+        and returns the mentions by text."""
         node, T = self.node, ox.Triple
         found: _Found = []
         definitions = len(out.definitions)
         everything: dict[str, None] = {}
-        last = len(texts) - 1
-        for position, ((text, code_spans), (target, target_node)) in enumerate(zip(texts, targets, strict=True)):
-            hits = [(h.start, h.end, h.concept) for h in matcher.find(text, code_spans)]
+        last = len(mentions) - 1
+        for position, (hits, (target, target_node)) in enumerate(zip(mentions, targets, strict=True)):
             if position < last:
                 out.spans.append(array("i", [x for start, end, _c in hits for x in (start, end)]))
             if not hits:

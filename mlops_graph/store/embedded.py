@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from mlops_graph.config import QUERY_FORMATS
 from mlops_graph.errors import QueryError, StoreError
 from mlops_graph.export.atomic import dead_leftovers, remove_tree
-from mlops_graph.graph.namespaces import prefixes
+from mlops_graph.namespaces import prefixes
 from mlops_graph.query.binding import LABEL_KEYS, bind_values, bound_text, concepts_by_label
 from mlops_graph.query.named import NamedQuery
 

@@ -77,7 +77,7 @@ class Answer:
     body: bytes
 
 
-class RequestFailed(Exception):
+class RequestFailed(StoreError):
     """A request that got no successful answer. ``reason`` and ``excerpt`` are scrubbed.
 
     With an HTTP error response, ``status`` is its code, ``reason`` its ``"code reason"`` line,

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from mlops_graph.errors import StoreError
+from mlops_graph.errors import MlopsGraphError, StoreError
 from mlops_graph.store.http import Auth, RequestFailed, check_endpoint, check_scheme
 
 __all__ = ["CONTAINS_GRAPH", "PushError", "PushInterrupted", "PushReport", "manifest_ntriples", "push_graphs"]
@@ -84,13 +84,13 @@ class PushError(StoreError):
         self.report = report
 
 
-class PushInterrupted(KeyboardInterrupt):
+class PushInterrupted(MlopsGraphError):
     """A push stopped by an interrupt (Ctrl-C) after it began to change the store. ``report`` tells
     what had been done by then; its ``failed`` is the graph whose request was under way, which the
     store may or may not have applied."""
 
     def __init__(self, report: PushReport) -> None:
-        super().__init__()
+        super().__init__("interrupted")
         self.report = report
 
 
@@ -207,7 +207,7 @@ def _check_iri(iri: str, what: str) -> None:
         raise StoreError(f"{what} IRI {iri!r} is not an absolute IRI that N-Triples can hold")
 
 
-class _RequestFailed(Exception):
+class _RequestFailed(StoreError):
     """Internal: one request failed; ``reason`` is safe to show (the password is scrubbed)."""
 
     def __init__(self, reason: str, cause: BaseException | None = None) -> None:

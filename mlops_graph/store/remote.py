@@ -35,10 +35,10 @@ from typing import Literal
 import pyoxigraph as ox
 
 from mlops_graph.errors import QueryError, StoreError
-from mlops_graph.graph.namespaces import sparql_prologue
+from mlops_graph.namespaces import sparql_prologue
 from mlops_graph.query.binding import bound_text, concepts_by_label
 from mlops_graph.query.named import NamedQuery
-from mlops_graph.store.embedded import Result
+from mlops_graph.store.embedded import RESULT_FORMATS, Result
 from mlops_graph.store.graphs import ontology_graph_iri
 from mlops_graph.store.http import Auth, RequestFailed, check_endpoint, check_scheme
 from mlops_graph.store.push import CONTAINS_GRAPH
@@ -46,8 +46,6 @@ from mlops_graph.store.push import CONTAINS_GRAPH
 __all__ = ["data_graphs", "run_query", "run_select"]
 
 _ACCEPT = "application/sparql-results+json"
-_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
-            "tsv": ox.QueryResultsFormat.TSV}
 
 def run_query(
     endpoint: str,
@@ -102,7 +100,7 @@ def run_select(
     body = _post(endpoint, text, default_graphs, user=user, password=password, auth=auth,
                  timeout=timeout, name=name)
     raw: dict[str, bytes] = {}
-    for fmt_name, fmt in _FORMATS.items():
+    for fmt_name, fmt in RESULT_FORMATS.items():
         try:
             solutions = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
             if not isinstance(solutions, ox.QuerySolutions):

@@ -6,7 +6,6 @@ from typing import Final
 
 MG: Final = "https://w3id.org/mlops-graph/ns#"
 MGV: Final = "https://w3id.org/mlops-graph/vocab/"
-VOCAB_SCHEME: Final = "https://w3id.org/mlops-graph/vocab"
 RDF: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS: Final = "http://www.w3.org/2000/01/rdf-schema#"
 XSD: Final = "http://www.w3.org/2001/XMLSchema#"

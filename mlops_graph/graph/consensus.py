@@ -3,6 +3,8 @@ concept co-occurrence graph with centrality (networkx)."""
 
 from __future__ import annotations
 
+from collections import Counter
+from itertools import combinations
 from typing import TYPE_CHECKING, NamedTuple
 
 from mlops_graph.extract.concepts import ConceptIndex
@@ -93,38 +95,53 @@ def consensus(mappings: list[NoteMapping], index: ConceptIndex) -> list[Consensu
 
 def cooccurrence(mappings: list[NoteMapping], index: ConceptIndex) -> nx.Graph:
     """Concepts as nodes, joined when one definition mentions both (``weight``: how many
-    definitions); each node carries ``label``, ``definitions``, ``degree`` and ``pagerank``.
-
-    The counts come from the definition × concept incidence matrix M as MᵀM (scipy.sparse)."""
+    definitions); each node carries ``label``, ``definitions``, ``degree`` and ``pagerank``."""
     import networkx as nx
-    import numpy as np
-    from scipy import sparse
 
     found = definition_concepts(mappings)
-    concepts = sorted({c for cs in found.values() for c in cs})
+    alone: Counter[str] = Counter()
+    pairs: Counter[tuple[str, str]] = Counter()
+    for concepts in found.values():
+        ordered = sorted(concepts)
+        alone.update(ordered)
+        pairs.update(combinations(ordered, 2))
     g = nx.Graph()
-    if not concepts:
-        return g
-    column = {c: i for i, c in enumerate(concepts)}
-    rows, cols = [], []
-    for row, key in enumerate(sorted(found)):
-        for concept in found[key]:
-            rows.append(row)
-            cols.append(column[concept])
-    incidence = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(len(found), len(concepts))
-    )
-    together = (incidence.T @ incidence).tocoo()
-    for concept in concepts:
-        g.add_node(concept, label=index.concepts[concept].pref_label, definitions=0)
-    for a, b, weight in zip(together.row.tolist(), together.col.tolist(), together.data.tolist(), strict=True):
-        if a == b:
-            g.nodes[concepts[a]]["definitions"] = int(weight)
-        elif a < b:
-            g.add_edge(concepts[a], concepts[b], weight=int(weight))
+    for concept in sorted(alone):
+        g.add_node(concept, label=index.concepts[concept].pref_label, definitions=alone[concept])
+    for (a, b), weight in sorted(pairs.items()):
+        g.add_edge(a, b, weight=weight)
     degree = nx.degree_centrality(g) if len(g) > 1 else {n: 0.0 for n in g}
-    rank = nx.pagerank(g, weight="weight") if g.number_of_edges() else {n: 1 / len(g) for n in g}
+    rank = pagerank(g) if g.number_of_edges() else {n: 1 / len(g) for n in g}
     for node in g:
         g.nodes[node]["degree"] = round(degree[node], 6)
         g.nodes[node]["pagerank"] = round(rank[node], 6)
     return g
+
+
+def pagerank(g: nx.Graph, alpha: float = 0.85, max_iter: int = 100, tol: float = 1e-6) -> dict[str, float]:
+    """PageRank of an undirected graph weighted by ``weight``, as ``networkx.pagerank`` computes it
+    (power iteration; a node without edges gives its rank to every node), in plain Python: the
+    graphs of real gardens are small, and this spares loading scipy."""
+    nodes = list(g)
+    count = len(nodes)
+    at = {node: i for i, node in enumerate(nodes)}
+    out = [0.0] * count
+    edges: list[tuple[int, int, float]] = []
+    for a, b, weight in g.edges(data="weight", default=1):
+        i, j = at[a], at[b]
+        edges += [(i, j, weight), (j, i, weight)]
+        out[i] += weight
+        out[j] += weight
+    share = [(i, j, weight / out[i]) for i, j, weight in edges]
+    dangling = [i for i in range(count) if out[i] == 0]
+    x = [1.0 / count] * count
+    for _ in range(max_iter):
+        last = x
+        flow = [0.0] * count
+        for i, j, part in share:
+            flow[j] += last[i] * part
+        lost = sum(last[i] for i in dangling) / count
+        x = [alpha * (f + lost) + (1 - alpha) / count for f in flow]
+        if sum(abs(new - old) for new, old in zip(x, last, strict=True)) < count * tol:
+            return dict(zip(nodes, x, strict=True))
+    raise RuntimeError(f"PageRank did not converge in {max_iter} iterations")
