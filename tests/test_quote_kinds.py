@@ -1,5 +1,5 @@
 """Quotes in the gardens' style: which passage is a definition, a quotation or an aside, who said it,
-and what it defines (one fixture per form, in tests/fixtures/gardens/)."""
+and what it defines (one fixture per form, in tests/fixtures/garden-quotes/)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from mlops_graph.extract.notes import read_note
 from mlops_graph.model import Note
 from tests.conftest import FIXTURES
 
-GARDENS = FIXTURES / "gardens"
+GARDENS = FIXTURES / "garden-quotes"
 
 
 def _note(name: str) -> Note:
