@@ -179,6 +179,23 @@ def test_a_term_keeps_its_own_words_and_points_at_the_concept_of_its_alias(tmp_p
     assert "continuous training" in term.shared_labels
 
 
+def test_a_definition_keeps_the_term_in_the_notes_own_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # "ML governance" is an alternative label of the vocabulary's "model governance".
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "ml-governance.md").write_text(
+        "---\ntitle: What is ML Governance\naliases: [AI governance]\n---\n\n### What is ML Governance\n\n"
+        "[Policy Notes](https://policy.example/ml) said\n\n> ML governance is the set of rules a team follows "
+        "for every model it ships.\n", encoding="utf-8")
+    assert main(["build", str(notes), "-o", str(tmp_path / "out"), "--no-html", "-q"]) == 0
+    assert main(["validate", str(tmp_path / "out")]) == 0
+    rows = _rows(tmp_path / "out", capsys, "definitions")
+    assert [(r["termLabel"], r["sourceName"]) for r in rows] == [("ML Governance", "Policy Notes")]
+    assert rows[0]["term"].endswith("/vocab/model-governance")
+    terms = _rows(tmp_path / "out", capsys, "terms")
+    assert [r["termLabel"] for r in terms] == ["model governance"]
+
+
 def test_a_callout_that_is_only_a_title_keeps_it_as_text() -> None:
     note = read_note("x.md", "# Notes\n\n> [!todo] Read the second half\n\n> [!warning]-\n> Numbers are old.\n").note
     assert note is not None

@@ -57,6 +57,7 @@ class P:
     cited_url = ox.NamedNode(MG + "citedUrl")
     line = ox.NamedNode(MG + "line")
     is_summary = ox.NamedNode(MG + "isSummary")
+    term_label = ox.NamedNode(MG + "termLabel")
     mentions = ox.NamedNode(MG + "mentions")
     host = ox.NamedNode(MG + "host")
     about = ox.NamedNode(SCHEMA + "about")
@@ -323,6 +324,8 @@ class Mapper:
                      T(d, P.prov_value, _literal(quote.text, quote.lang)), T(d, P.line, _integer(quote.line))]
             if defines:
                 body.append(T(d, P.defines, node(concept.iri)))
+                if quote.term.strip():
+                    body.append(T(d, P.term_label, _literal(quote.term)))
             if quote.is_summary:
                 body.append(T(d, P.is_summary, _TRUE))
             if quote.callout:
