@@ -215,14 +215,14 @@ def test_details_panels_carry_what_each_kind_needs() -> None:
 def test_each_kind_has_its_own_colour_and_shape_in_the_legend() -> None:
     data = page_data(render_html(sample_graph()))
     kinds = {k["kind"]: k for k in data["kinds"]}
-    assert set(kinds) == {"note", "definition", "source", "page", "concept"}
-    assert len({k["color"] for k in kinds.values()}) == 5
-    assert len({k["shape"] for k in kinds.values()}) == 5
+    assert set(kinds) == {"note", "definition", "quote", "source", "page", "concept"}
+    assert len({k["color"] for k in kinds.values()}) == 6
+    assert len({k["shape"] for k in kinds.values()}) == 6
     for kind, entry in kinds.items():
         group = data["options"]["groups"][kind]
         assert group["shape"] == entry["shape"] == KIND_STYLES[kind].shape
         assert group["color"]["background"] == entry["color"]
-    assert kinds["definition"]["count"] == 2 and kinds["concept"]["count"] == 2
+    assert kinds["definition"]["count"] == 2 and kinds["concept"]["count"] == 2 and kinds["quote"]["count"] == 0
     assert all("shape" not in node and "color" not in node for node in data["nodes"])
 
 
@@ -404,9 +404,10 @@ def test_larger_graphs_get_positions_and_no_physics(size: int, layout: str) -> N
 def _expected_fold(graph: nx.DiGraph, node: str) -> tuple[int, int]:
     """Definitions touching ``node`` (directly or through a cited page) and the notes they are in."""
     undirected = graph.to_undirected(as_view=True)
-    definitions = {n for n in undirected[node] if graph.nodes[n]["kind"] == "definition"}
+    quoted = ("definition", "quote")
+    definitions = {n for n in undirected[node] if graph.nodes[n]["kind"] in quoted}
     for page in (n for n in undirected[node] if graph.nodes[n]["kind"] == "page"):
-        definitions |= {n for n in undirected[page] if graph.nodes[n]["kind"] == "definition"}
+        definitions |= {n for n in undirected[page] if graph.nodes[n]["kind"] in quoted}
     notes = {n for d in definitions for n in undirected[d] if graph.nodes[n]["kind"] == "note"}
     if graph.nodes[node]["kind"] == "concept":
         notes |= {n for n in undirected[node] if graph.nodes[n]["kind"] == "note"}

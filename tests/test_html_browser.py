@@ -131,7 +131,7 @@ def test_sample_page_works_offline(browser: Browser, tmp_path: Path) -> None:
         assert page.evaluate("window.mlopsGraph.nodes.length") == graph.number_of_nodes()
         assert page.evaluate("window.mlopsGraph.edges.length") == graph.number_of_edges()
         assert page.evaluate("window.mlopsGraph.network.body.nodeIndices.length") == graph.number_of_nodes()
-        assert page.locator("#legend li").count() == 5
+        assert page.locator("#legend li").count() == 6
         assert "Full view" in page.locator("#view-status").inner_text()
 
         # A click on a definition shows its full quote, source, note, date and link.

@@ -130,11 +130,11 @@ def node_details(node_id: str, attrs: Mapping[str, Any], kind: str) -> Json:
     label = full_label(node_id, attrs)
     rows: list[Row | None] = []
     search: list[str] = []
-    if kind == "definition":
+    if kind in ("definition", "quote"):
         source = _text(details.get("source"))
         rows += [
             _text_row("Quote", details.get("text")),
-            _text_row("Defines", details.get("term")),
+            _text_row("Defines" if kind == "definition" else "About", details.get("term")),
             _text_row("Source", source if source else "the note's author"),
             _text_row("Note", details.get("note")),
             _text_row("Date", details.get("date") or "unknown"),

@@ -96,6 +96,7 @@ class KindStyle:
 KIND_STYLES: dict[str, KindStyle] = {
     "concept": KindStyle("Concepts", "Concept", "#D55E00", "star"),
     "definition": KindStyle("Definitions", "Definition", "#E69F00", "dot"),
+    "quote": KindStyle("Quotations", "Quotation", "#56B4E9", "hexagon"),
     "note": KindStyle("Notes", "Note", "#0072B2", "square"),
     "source": KindStyle("Sources", "Source", "#009E73", "diamond"),
     "page": KindStyle("Cited pages", "Cited page", "#CC79A7", "triangle"),

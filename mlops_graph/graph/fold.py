@@ -37,7 +37,9 @@ from mlops_graph.graph.mapping import NoteMapping
 from mlops_graph.model import SourceRef
 
 #: Kinds of nodes that the folded view folds into counts.
-FOLDED_KINDS = frozenset({"note", "definition", "page"})
+QUOTED_KINDS = frozenset({"definition", "quote"})
+"""Quoted passages: a definition, or a quotation that defines nothing."""
+FOLDED_KINDS = frozenset({"note", "page"}) | QUOTED_KINDS
 #: Kinds of nodes that the folded view keeps.
 KEPT_KINDS = frozenset({"concept", "source"})
 #: The relation of an edge made of folded definitions.
@@ -88,12 +90,12 @@ def fold_graph(graph: nx.DiGraph, threshold: int) -> nx.DiGraph:
         edge_count += 1
         kind_a = kinds[a]
         kind_b = kinds[b]
-        if kind_a == "definition":
-            if kind_b != "definition":
+        if kind_a in QUOTED_KINDS:
+            if kind_b not in QUOTED_KINDS:
                 linked.setdefault(a, {}).setdefault(kind_b, []).append(b)
                 if kind_b == "concept" and relation == "defines":
                     defining[b] += 1
-        elif kind_b == "definition":
+        elif kind_b in QUOTED_KINDS:
             linked.setdefault(b, {}).setdefault(kind_a, []).append(a)
         elif kind_a == "note":
             if kind_b == "concept":
@@ -265,7 +267,7 @@ def fold_mappings(ordered: list[NoteMapping], index: ConceptIndex, census: Censu
             edges += 1 + len(concepts)
             definition_targets += concepts
             touched |= concepts
-            if defined not in mentioned:
+            if d.quote.kind == "definition" and defined not in mentioned:
                 defining.append(defined)
             source_iri = d.source_iri
             if source_iri and source is not None:

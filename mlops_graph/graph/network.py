@@ -71,8 +71,9 @@ def _whole(ordered: list[NoteMapping], index: ConceptIndex) -> nx.DiGraph:
             quote = d.quote
             source_name = quote.source.name if quote.source else None
             describe(d.iri, _definition(d, source_name))
-            edge(m.iri, d.iri, "hasDefinition")
-            edge(d.iri, d.concept.iri, "defines")
+            defines = quote.kind == "definition"
+            edge(m.iri, d.iri, "hasDefinition" if defines else "hasQuote")
+            edge(d.iri, d.concept.iri, "defines" if defines else "about")
             used.add(d.concept.iri)
             line = f"{source_name or 'the author'} — {note.title}"
             source_iri = d.source_iri
@@ -130,7 +131,8 @@ def _note(m: NoteMapping) -> dict[str, Any]:
 
 def _definition(d: DefinitionRecord, source_name: str | None) -> dict[str, Any]:
     quote, note = d.quote, d.note
-    return {"kind": "definition", "label": f"{source_name or 'author'}: {d.concept.pref_label}", "details": {
+    kind = "definition" if quote.kind == "definition" else "quote"
+    return {"kind": kind, "label": f"{source_name or 'author'}: {d.concept.pref_label}", "details": {
         "text": quote.text, "source": source_name, "url": quote.source.url if quote.source else None,
         "note": note.title, "date": note.date.isoformat() if note.date else None,
         "term": d.concept.pref_label,
