@@ -4,10 +4,11 @@
     .venv/bin/python bench/eval_mentions.py --speed    # also: time 50,000 synthetic sentences
 
 The gold set (``tests/gold/mentions.json``, described in ``tests/gold/README.md``) lists, for each
-blockquote and each title of the notes in ``tests/fixtures/corpus/``, the concepts it mentions, by
-name. The notes are read with the project's own reader, the concept index is built as a build would
-build it, and each gold name is turned into a concept IRI through the index's labels; a name no label
-matches counts as a miss. Scores are micro-averaged over (item, concept) pairs.
+blockquote and each title of the notes in ``tests/fixtures/corpus/`` and of three notes in
+``tests/fixtures/garden/``, the concepts it mentions, by name. The notes are read with the project's
+own reader, the concept index is built as a build would build it, and each gold name is turned into
+a concept IRI through the index's labels; a name no label matches counts as a miss. Scores are
+micro-averaged over (item, concept) pairs.
 
 Two precisions are reported. ``precision`` counts every predicted concept that the gold item lacks as
 a false positive. ``reviewed_precision`` follows the gold set's README, which lists terms the
@@ -24,7 +25,7 @@ import json
 import random
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,9 @@ from mlops_graph.pipeline import read_notes  # noqa: E402
 
 GOLD_FILE = ROOT / "tests" / "gold" / "mentions.json"
 CORPUS = ROOT / "tests" / "fixtures" / "corpus"
+GARDEN = ROOT / "tests" / "fixtures" / "garden"
+"""Notes in the style of digital gardens (recommender systems, experimentation, LLMs); their gold
+items name them ``garden/<file>``."""
 
 _MLOPS = "what-is-mlops.md"
 _DATAOPS = "what-is-dataops.md"
@@ -161,8 +165,11 @@ class Scores:
 
 
 def load_corpus() -> tuple[list[Note], ConceptIndex]:
+    """The notes of the corpus and of the garden folder, indexed together as one build would."""
     settings = Settings()
     notes, _problems, _count = read_notes(CORPUS, settings)
+    garden, _problems, _count = read_notes(GARDEN, settings)
+    notes += [replace(note, path=f"garden/{note.path}") for note in garden]
     index = build_index(settings.base_iri, load_vocabulary([VOCABULARY_FILE]), notes)
     return notes, index
 

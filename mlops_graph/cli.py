@@ -211,6 +211,35 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from mlops_graph.serve import serve
+
+    serve(Path(args.output), args.bind, args.port, say=lambda line: _out(line + "\n"))
+    return EXIT_OK
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from mlops_graph.watch import watch
+
+    watch(Path(args.notes_dir), Path(args.output), _settings(args), say=lambda line: _out(line + "\n"), warn=_err,
+          serve_at=(args.bind, args.port) if args.serve else None)
+    return EXIT_OK
+
+
+def _port(text: str) -> int:
+    if not text.isdecimal() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (1 to 65535): {text!r}")
+    return int(text)
+
+
+def _add_endpoint_options(parser: argparse.ArgumentParser) -> None:
+    from mlops_graph.serve import DEFAULT_HOST, DEFAULT_PORT
+
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
+    parser.add_argument("--bind", default=DEFAULT_HOST, metavar="ADDRESS",
+                        help=f"address to listen on (default {DEFAULT_HOST}: this machine only); read-only on any")
+
+
 def _add_settings_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-iri", help="base IRI of the instance data (default from pyproject.toml)")
     parser.add_argument("--date-order", choices=DATE_ORDERS, help="how to read 03-04-2022 (default DMY)")
@@ -280,6 +309,19 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("docs", help="the ontology as an HTML page (needs pyLODE: the docs extra)")
     p.add_argument("-o", "--output", default="output/ontology.html", help="default output/ontology.html")
     p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("serve", help="a read-only SPARQL endpoint over output/ (the Oxigraph server)")
+    p.add_argument("output", nargs="?", default="output")
+    _add_endpoint_options(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("watch", help="build, then build again whenever a note changes")
+    p.add_argument("notes_dir", nargs="?", default="notes")
+    p.add_argument("-o", "--output", default="output")
+    p.add_argument("--serve", action="store_true", help="also serve the latest build as a SPARQL endpoint")
+    _add_endpoint_options(p)
+    _add_settings_options(p)
+    p.set_defaults(func=cmd_watch)
     return parser
 
 

@@ -28,6 +28,10 @@ DATE_FORMAT_NAMES: Final[dict[str, str]] = {
     "MDY": "MM-DD-YYYY, YYYY-MM-DD, MM/DD/YYYY, MM.DD.YYYY, 'March 25, 2022', '25 March 2022'",
 }
 
+#: Where a note without a front matter ``title`` takes its title from: its file name, as Obsidian and
+#: Quartz show it, or its first heading.
+TITLE_FROM: Final = ("file", "heading")
+
 #: Result formats of ``mlops-graph query``.
 QUERY_FORMATS: Final = ("table", "csv", "tsv", "json")
 
@@ -54,6 +58,7 @@ class Settings:
     vocabularies: tuple[Path, ...] = field(default_factory=tuple)
     max_note_bytes: int = DEFAULT_MAX_NOTE_BYTES
     html: bool = True
+    title_from: str = "file"
     suggest: bool = False
     """Also write ``suggested-concepts.csv`` (keyword extraction over every note: it costs more
     than the rest of a small build)."""
@@ -61,6 +66,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.date_order not in DATE_ORDERS:
             raise ConfigError(f"date-order {self.date_order!r} is not one of {', '.join(DATE_ORDERS)}")
+        if self.title_from not in TITLE_FROM:
+            raise ConfigError(f"title-from {self.title_from!r} is not one of {', '.join(TITLE_FROM)}")
         if not self.base_iri.startswith(("http://", "https://")) or not self.base_iri.endswith(("/", "#")):
             raise ConfigError(
                 f"base-iri {self.base_iri!r} must be an http(s) IRI ending in '/' or '#'"
@@ -84,7 +91,7 @@ def load_settings(pyproject: Path | None) -> Settings:
     table = data.get("tool", {}).get("mlops-graph", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{pyproject}: [tool.mlops-graph] must be a table")
-    known = {"base-iri", "date-order", "vocabulary", "max-note-bytes", "html", "suggest"}
+    known = {"base-iri", "date-order", "vocabulary", "max-note-bytes", "html", "title-from", "suggest"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigError(f"{pyproject}: unknown key(s) in [tool.mlops-graph]: {', '.join(unknown)}")
@@ -100,6 +107,7 @@ def load_settings(pyproject: Path | None) -> Settings:
             vocabularies=tuple((pyproject.parent / v) for v in vocab),
             max_note_bytes=int(table.get("max-note-bytes", DEFAULT_MAX_NOTE_BYTES)),
             html=bool(table.get("html", True)),
+            title_from=str(table.get("title-from", "file")),
             suggest=bool(table.get("suggest", False)),
         )
     except (TypeError, ValueError) as exc:

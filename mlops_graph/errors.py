@@ -76,3 +76,7 @@ class StoreError(MlopsGraphError):
 
 class OutputError(MlopsGraphError):
     """The output folder cannot be written."""
+
+
+class ServeError(MlopsGraphError):
+    """The SPARQL endpoint cannot start: no build to serve, the address taken, or no Oxigraph server."""

@@ -9,6 +9,7 @@ from typing import Literal
 from mlops_graph.errors import printable
 
 Severity = Literal["error", "warning"]
+QuoteKind = Literal["definition", "quotation"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,13 +32,23 @@ class SourceRef:
     """Who a quote is attributed to: a named publisher or person, and the page cited, if any."""
 
     name: str
+    """A person's or an organisation's name, without a trailing date or role; for a work with
+    ``creators`` (a book), the work's title."""
     url: str | None = None
-    """The cited URL as written, with tracking parameters removed; ``None`` for a plain name."""
+    """The cited page's URL as written, with tracking parameters removed and its text fragment
+    (``#:~:text=``) cut off; ``None`` for a plain name."""
+    homepage: str | None = None
+    """A person's own page (a profile), when the line also names the page cited."""
+    role: str | None = None
+    """What the line says the person is ("Data Scientist at X"), from a parenthesis after the name."""
+    creators: tuple[SourceRef, ...] = ()
+    """The people who wrote the cited work ("written by A, B & C"): the quote is theirs."""
 
 
 @dataclass(frozen=True, slots=True)
 class Quote:
-    """A definition as found in a note: a blockquote, or the author's summary paragraph."""
+    """A quoted passage (a blockquote or a ``quote``/``cite`` callout) or the author's summary
+    paragraph. ``kind`` says whether it defines ``term`` or is a quotation only."""
 
     text: str
     line: int
@@ -50,6 +61,17 @@ class Quote:
     """Character ranges of inline code inside ``text``; concepts are never matched there."""
     alias_pairs: tuple[tuple[str, str], ...] = ()
     """(short, long) label pairs the text states, as in "MLOps stands for Machine Learning Operations"."""
+    kind: QuoteKind = "definition"
+    inferred: bool = False
+    """The source is the one the note names as a whole (front matter, a Source or Paper Info block),
+    not one named at the quote."""
+    selector: str | None = None
+    """The text fragment of the cited URL (``:~:text=…``), which points at the quote in the page."""
+    date: str | None = None
+    """The year (``2019``) or month (``2026-01``) the attribution gives."""
+    callout: str | None = None
+    """The callout type (``quote``, ``note``…), for a callout."""
+    callout_title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +82,15 @@ class WikiLink:
 
 @dataclass(frozen=True, slots=True)
 class Passage:
-    """A paragraph or list item of the author's own prose (not a quote)."""
+    """A paragraph or list item of the author's own prose (not a quote), or an aside: a blockquote or
+    callout that is neither a quotation nor a definition (a tip, a warning, a summary, a caption)."""
 
     text: str
     line: int
     code_spans: tuple[tuple[int, int], ...] = ()
+    aside: str | None = None
+    """For an aside: the callout type, or ``quote`` for a plain blockquote."""
+    callout_title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +102,8 @@ class Note:
     term: str
     """The term the note is about, from its title heading or its title."""
     date: dt.date | None = None
+    modified: dt.date | None = None
+    """When the note was last changed (``updated``, ``modified``, ``last_modified`` …)."""
     notetype: str | None = None
     author: str | None = None
     lang: str | None = None

@@ -28,13 +28,13 @@ from mlops_graph.export import rdf
 from mlops_graph.export.outputs import WHOLE_CORPUS, Bodies, Graphs, output_files, output_names, render_output
 from mlops_graph.extract.concepts import Concept, ConceptIndex, build_index, vocabulary_for
 from mlops_graph.extract.mentions import MentionMatcher, note_mentions
-from mlops_graph.extract.notes import read_note
+from mlops_graph.extract.notes import once_per_key, read_note
 from mlops_graph.graph.consensus import ConsensusRow, consensus
 from mlops_graph.graph.iris import Iris, short_digest
 from mlops_graph.graph.mapping import Mapper, NoteMapping, SourceFact, concept_triples, source_triples
 from mlops_graph.model import Note, Problem, Quote, as_call
 from mlops_graph.namespaces import prefixes
-from mlops_graph.read.files import NoteFile, decode, discover
+from mlops_graph.read.files import NoteFile, decode, discover, skipped_line
 from mlops_graph.workers import Progress, map_notes, worker_count
 
 PathLike = str | os.PathLike[str]
@@ -51,12 +51,15 @@ class Summary:
     triples: int = 0
     problems: int = 0
     skipped: int = 0
+    folders: str = ""
+    """The folders that were not read, and why (``read.files.skipped_line``)."""
 
     def line(self) -> str:
         return (
             f"{self.notes} notes, {self.definitions} definitions, {self.sources} sources, "
             f"{self.concepts} concepts, {self.mentions} mentions, {self.triples} triples, {self.problems} problems"
             + (f" ({self.skipped} files skipped)" if self.skipped else "")
+            + (f"; {self.folders}" if self.folders else "")
         )
 
 
@@ -108,15 +111,16 @@ def read_file(note_file: NoteFile, settings: Settings) -> tuple[Note | None, lis
     text, problems = decode(data, note_file.rel)
     if text is None:
         return None, problems
-    result = read_note(note_file.rel, text, settings.date_order)
+    result = read_note(note_file.rel, text, settings.date_order, settings.title_from)
     return result.note, problems + list(result.problems)
 
 
 def read_notes(notes_dir: PathLike, settings: Settings | None = None, *, exclude: tuple[PathLike, ...] = (),
-               progress: Progress | None = None, workers: int | None = None,
+               progress: Progress | None = None, workers: int | None = None, skipped: dict[str, int] | None = None,
                ) -> tuple[list[Note], list[Problem], int]:
-    """Read every note under ``notes_dir``; returns the notes, the problems and the number of files."""
-    files, problems = discover(Path(notes_dir), exclude=tuple(Path(p) for p in exclude))
+    """Read every note under ``notes_dir``; returns the notes, the problems and the number of files.
+    ``skipped`` counts the folders that were not read, by why (``read.files.discover``)."""
+    files, problems = discover(Path(notes_dir), exclude=tuple(Path(p) for p in exclude), skipped=skipped)
     notes: list[Note] = []
     for note, found in map_notes(read_file, files, settings or Settings(), workers=workers, progress=progress):
         problems.extend(found)
@@ -270,8 +274,10 @@ def build(notes_dir: PathLike, settings: Settings | None = None, *, exclude: tup
 
 def _build(notes_dir: PathLike, settings: Settings, exclude: tuple[PathLike, ...], progress: Progress | None,
            workers: int | None) -> BuildResult:
+    skipped: dict[str, int] = {}
     notes, problems, file_count = read_notes(notes_dir, settings, exclude=exclude, progress=progress,
-                                             workers=workers)
+                                             workers=workers, skipped=skipped)
+    problems = once_per_key(problems)
     graphs, triples = to_graphs(extract(notes, settings), workers=workers)
     mappings, index = graphs.mappings, graphs.index
     if not notes and file_count == 0:
@@ -279,13 +285,14 @@ def _build(notes_dir: PathLike, settings: Settings, exclude: tuple[PathLike, ...
     summary = Summary(
         files=file_count,
         notes=len(notes),
-        definitions=sum(len(m.definitions) for m in mappings),
+        definitions=sum(1 for m in mappings for d in m.definitions if d.quote.kind == "definition"),
         sources=len({d.source_iri for m in mappings for d in m.definitions if d.source_iri}),
         concepts=len(index.concepts),
         mentions=sum(m.mentions for m in mappings),
         triples=triples,
         problems=len(problems),
         skipped=file_count - len(notes),
+        folders=skipped_line(skipped),
     )
     graphs.summary_line = summary.line()
     names = output_names(html=settings.html, suggest=settings.suggest)

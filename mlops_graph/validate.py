@@ -80,6 +80,7 @@ def validate_output(out_dir: Path) -> list[Violation]:
         raise StoreError(f"{graph_file}: no such file (run 'mlops-graph build' first)")
     try:
         data = rdflib.Graph().parse(graph_file, format="turtle")
-    except (SyntaxError, ValueError, OSError) as exc:  # rdflib's BadSyntax is a SyntaxError
+    except (SyntaxError, ValueError, OSError, IndexError) as exc:  # BadSyntax is a SyntaxError; a cut file
+        # can also end where rdflib's parser looks past the text (IndexError)
         raise StoreError(f"{graph_file}: cannot be read as Turtle: {' '.join(str(exc).split())}") from exc
     return validate_graph(data)

@@ -14,6 +14,15 @@ def _quotes(text: str) -> list[Quote]:
     return [q for q in note.quotes if not q.is_summary]
 
 
+def _quoted(text: str) -> list[tuple[str, str | None]]:
+    """Every quoted passage, quote or aside, in the note's order, with its source's name."""
+    note = read_note("x.md", text).note
+    assert note is not None
+    found = [(q.line, q.text, q.source.name if q.source else None) for q in note.quotes if not q.is_summary]
+    found += [(p.line, p.text, None) for p in note.passages if p.aside]
+    return [(text, name) for _line, text, name in sorted(found)]
+
+
 @pytest.mark.parametrize("attribution", [
     "> — [Inside](https://inside.example/x)",
     "> Source: [Inside](https://inside.example/x)",
@@ -40,9 +49,7 @@ def test_a_plain_name_after_a_blank_quote_line_names_its_source() -> None:
      "Three kinds of drift: — Covariate Shift — Concept Drift"),
 ])
 def test_a_reply_or_a_list_item_on_the_last_line_stays_in_the_quote(text: str, kept: str) -> None:
-    (quote,) = _quotes(f"# What is Foo\n\n{text}")
-    assert quote.source is None
-    assert quote.text == kept
+    assert _quoted(f"# What is Foo\n\n{text}") == [(kept, None)]
 
 
 def test_a_last_line_that_is_not_an_attribution_stays_in_the_quote() -> None:
@@ -69,7 +76,7 @@ def test_a_link_alone_that_no_quote_follows_stays_a_passage() -> None:
 
 
 def test_a_heading_and_a_quote_between_two_rules_are_body() -> None:
-    result = read_note("x.md", "---\n## What is Bar\n> Bar is a thing.\n---\nbody text\n")
+    result = read_note("x.md", "---\n## What is Bar\n> Bar is a thing.\n---\nbody text\n", title_from="heading")
     assert result.note is not None
     assert result.note.title == "What is Bar"
     assert [(q.term, q.text) for q in result.note.quotes] == [("Bar", "Bar is a thing.")]
@@ -81,7 +88,7 @@ def test_a_heading_and_a_quote_between_two_rules_are_body() -> None:
 @pytest.mark.parametrize("keys", ["title: a: b\n", "  title: Foo\n  tags: [a, b\n",
                                   "source: [Feast](https://feast.dev)\ntitle: Feature store\ntags: [mlops]\n"])
 def test_broken_yaml_after_a_comment_is_still_reported_as_yaml(keys: str) -> None:
-    result = read_note("x.md", f"---\n# my keys\n{keys}---\n\n# Real Title\n")
+    result = read_note("x.md", f"---\n# my keys\n{keys}---\n\n# Real Title\n", title_from="heading")
     assert result.note is not None and result.note.title == "Real Title"
     assert any("front matter is not valid YAML" in str(p) for p in result.problems)
     assert result.note.passages == ()
@@ -98,20 +105,21 @@ def test_the_attribution_on_the_last_line_is_reported_at_its_own_line() -> None:
 
 
 def test_a_quote_of_only_an_image_keeps_its_last_line() -> None:
-    (quote,) = _quotes("# What is Foo\n\n> ![](d.png)\n> — Chip Huyen\n")
-    assert quote.text.strip() == "— Chip Huyen"
+    ((text, source),) = _quoted("# What is Foo\n\n> ![](d.png)\n> — Chip Huyen\n")
+    assert text.strip() == "— Chip Huyen"
+    assert source is None
 
 
-@pytest.mark.parametrize("line", [
-    "![Architecture of the Foo serving stack](https://img.example/arch.png)",
-    "[Feature store](feature-store.md)",
+@pytest.mark.parametrize(("line", "passages"), [
+    ("![Architecture of the Foo serving stack](https://img.example/arch.png)", 0),  # an image is not prose
+    ("[Feature store](feature-store.md)", 1),
 ])
-def test_an_image_or_a_link_to_a_file_before_a_quote_stays_a_passage(line: str) -> None:
+def test_an_image_or_a_link_to_a_file_before_a_quote_is_no_source(line: str, passages: int) -> None:
     note = read_note("x.md", f"# What is Foo\n\nFoo is a summary.\n\n{line}\n\n> Foo is another thing.\n").note
     assert note is not None
     (quote,) = [q for q in note.quotes if not q.is_summary]
     assert quote.source is None
-    assert len(note.passages) == 1 and note.passages[0].line == 5
+    assert [p.line for p in note.passages] == [5] * passages
 
 
 def test_a_link_handed_back_as_a_passage_names_no_later_quote() -> None:
@@ -120,8 +128,9 @@ def test_a_link_handed_back_as_a_passage_names_no_later_quote() -> None:
                              "> My own view: it is a cache.\n").note
     assert note is not None
     assert [(q.text, q.source.name if q.source else None) for q in note.quotes] == [
-        ("A feature store is a data system.", "Feast"), ("My own view: it is a cache.", None)]
-    assert [p.text for p in note.passages] == ["https://www.tecton.ai/blog/what-is-a-feature-store/"]
+        ("A feature store is a data system.", "Feast")]
+    assert [(p.text, p.aside) for p in note.passages] == [
+        ("https://www.tecton.ai/blog/what-is-a-feature-store/", None), ("My own view: it is a cache.", "quote")]
 
 
 def test_a_link_alone_before_a_quote_with_its_own_source_stays_a_passage() -> None:

@@ -168,6 +168,6 @@ def test_languages_only_where_known(corpus_build: BuildResult) -> None:
 
 def test_reading_list_plain_name_source(corpus_build: BuildResult) -> None:
     n = note(corpus_build, "reading-list.md")
-    assert n.title == "MLOps reading list" and n.date is None
+    assert n.title == "reading-list" and n.date is None
     assert [(q.source.name, q.source.url) for q in n.quotes if q.source] == [("Chip Huyen", None)]
     assert n.quotes[0].text == "Machine learning engineering is more engineering than machine learning."

@@ -19,6 +19,7 @@ STAGES = [
     {"export", "validate"},
     {"workers", "pipeline"},
     {"query", "store"},
+    {"serve", "watch"},
     {"cli", "__main__", "__init__"},
 ]
 

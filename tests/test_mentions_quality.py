@@ -19,7 +19,7 @@ def scores() -> Scores:
 
 
 def test_every_gold_item_is_scored(scores: Scores) -> None:
-    assert scores.items == 53
+    assert scores.items == 65
     assert scores.unmapped == []
 
 

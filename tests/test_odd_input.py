@@ -16,7 +16,8 @@ from mlops_graph.pipeline import BuildResult, build
 from mlops_graph.read.dates import parse_date
 from mlops_graph.read.files import decode
 
-NO_HTML = Settings(html=False)
+NO_HTML = Settings(html=False, title_from="heading")
+"""Titles from headings: a heading read as the title shows that it was read as body."""
 PLAIN = "---\ntitle: Plain\n---\n\n# Plain\n\n[S](https://s.example/) said\n\n> A plain quote.\n"
 
 
@@ -180,8 +181,8 @@ def test_yaml_collections_are_named_for_what_they_are(tmp_path: Path) -> None:
     messages = _messages(result)
     assert "o.md:3: tags has an item that is a list, not text; item ignored" in messages
     assert "s.md:3: tags is a set, not a list; ignored" in messages
-    assert "b.md:3: front matter key(s) 'blob' hold lists, mappings or other values that are not text, a number " \
-           "or a date; not kept" in messages
+    assert "b.md:3: front matter key 'blob' holds a mapping or a list of them (plugin data?), which has no place " \
+           "in the graph; not kept" in messages
 
 
 def test_utf16_without_a_byte_order_mark_is_read() -> None:

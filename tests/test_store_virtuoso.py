@@ -40,7 +40,7 @@ virtuoso_test = pytest.mark.virtuoso
 BASE = "https://example.org/mlops-graph-store-test/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
-HOSTILE_TERM = "Quo\"ted 'single' \\u0041 Back\\slash {Ops} #1 <b>"
+HOSTILE_TERM = "Quo\"ted 'single' \\u0041 Back\\slash {Ops} #1 <not-a-tag>"
 HOSTILE_NOTE = f"""---
 title: Hostile term
 date: 2022-04-01

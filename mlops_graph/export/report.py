@@ -40,10 +40,16 @@ def render_report(mappings: list[NoteMapping], index: ConceptIndex,
     """The report. ``rows``: the consensus rows (``graph.consensus``), or, per term, its first
     rows (at least :data:`TOP_CONCEPTS`)."""
     terms: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"definitions": set(), "sources": set()})
+    quotations = inferred = asides = 0
     for m in mappings:
+        asides += sum(1 for p in m.note.passages if p.aside)
         for d in m.definitions:
+            inferred += d.quote.inferred
+            if d.quote.kind != "definition":
+                quotations += 1
+                continue
             terms[d.concept.iri]["definitions"].add(d.iri)
-            if d.source_iri:
+            if d.counts and d.source_iri:
                 terms[d.concept.iri]["sources"].add(d.source_iri)
     by_term: dict[str, list[ConsensusRow]]
     if isinstance(rows, dict):
@@ -54,6 +60,9 @@ def render_report(mappings: list[NoteMapping], index: ConceptIndex,
             by_term[row.term].append(row)
 
     lines = [REPORT_HEADING, "", summary_line, "", "## Terms", ""]
+    lines += ["Sources count only definitions whose source is named at the quote. Not counted: "
+              f"{quotations} other quotations, {inferred} quotes whose source is only inferred from their "
+              f"note, {asides} asides (tips, warnings, summaries, captions).", ""]
     lines += ["| term | definitions | sources |", "| --- | ---: | ---: |"]
     ordered = sorted(terms, key=lambda t: (-len(terms[t]["sources"]), index.concepts[t].pref_label.casefold(), t))
     for term in ordered:
@@ -72,6 +81,17 @@ def render_report(mappings: list[NoteMapping], index: ConceptIndex,
         lines.append("")
     if not agreed:
         lines += ["No term is defined by two sources yet.", ""]
+    inferred_rows = sorted((m.note.path, d.quote.line, d.quote.source.name)
+                           for m in mappings for d in m.definitions
+                           if d.quote.inferred and d.quote.source is not None)
+    if inferred_rows:
+        lines += ["## Quotes with an inferred source", "",
+                  "Nothing at these quotes names a source; their note names one work as a whole, so they are "
+                  "probably from it. They are not counted above" + (
+                      f" (the first {MAX_ORPHANS} listed)." if len(inferred_rows) > MAX_ORPHANS else "."), "",
+                  "| note | line | source |", "| --- | ---: | --- |"]
+        lines += [f"| {_cell(path)} | {line} | {_cell(name)} |" for path, line, name in inferred_rows[:MAX_ORPHANS]]
+        lines.append("")
     lines += ["## Central concepts", "",
               "Concepts that definitions mention together most (PageRank over the co-occurrence graph).", "",
               "| concept | definitions | PageRank |", "| --- | ---: | ---: |"]

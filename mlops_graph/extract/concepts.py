@@ -18,7 +18,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from mlops_graph.config import Settings
 from mlops_graph.errors import VocabularyError
 from mlops_graph.extract.labels import normalize_label
-from mlops_graph.extract.notes import slugify
+from mlops_graph.extract.notes import names_a_thing, slugify
 from mlops_graph.model import Note
 from mlops_graph.namespaces import SKOS
 
@@ -37,6 +37,11 @@ class Concept:
     broader: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     definition: str | None = None
+    exact_match: list[str] = field(default_factory=list)
+    """Concepts of other labels the notes give as this one's aliases (``skos:exactMatch``)."""
+    shared_labels: list[str] = field(default_factory=list)
+    """Aliases that another concept has as a label: shown as alternative labels of this concept too,
+    but looked up (and matched in text) as the other concept's."""
 
     def labels(self) -> list[str]:
         return [self.pref_label, *self.alt_labels, *self.hidden_labels]
@@ -165,6 +170,23 @@ def tag_label(tag: str) -> str:
     return " ".join(tag.replace("_", " ").replace("-", " ").split())
 
 
+def _tag_concepts(index: ConceptIndex, tag: str) -> None:
+    """The concepts of a tag that names a thing; a nested tag (``recommender-system/news``) is a
+    concept narrower than its parent's (``recommender-system``), when that one names a thing too."""
+    parts = tag.split("/")
+    parent: Concept | None = None
+    for end in range(1, len(parts) + 1):
+        label = tag_label("/".join(parts[:end]))
+        if not label or not names_a_thing(label):
+            parent = None
+            continue
+        concept = index.get_or_create(label)
+        if (parent is not None and not concept.from_vocabulary and concept.iri != parent.iri
+                and parent.iri not in concept.broader):
+            concept.broader = (*concept.broader, parent.iri)
+        parent = concept
+
+
 def index_inputs(base_iri: str, vocabulary: list[Concept], notes: Iterable[Note]) -> str:
     """Everything :func:`build_index` reads, as text: the same text always gives the same index.
     A note's quotes count by their distinct terms (a term seen again adds nothing), so a quote added
@@ -175,24 +197,39 @@ def index_inputs(base_iri: str, vocabulary: list[Concept], notes: Iterable[Note]
 
 
 def build_index(base_iri: str, vocabulary: list[Concept], notes: Iterable[Note]) -> ConceptIndex:
-    """Vocabulary concepts, plus a concept for each note's term, alias and tag.
+    """Vocabulary concepts, plus a concept for each note's term, alias and tag that names a thing
+    (:func:`~mlops_graph.extract.notes.names_a_thing`: not a question, a sentence or a section
+    heading such as "Resources"; a tag of emoji only names none; a nested tag is narrower than its
+    parent), and for each term a quote defines.
 
-    A note's aliases become alternative labels of its term. Acronym pairs stated in the text
+    A note's aliases become alternative labels of its term; an alias another concept has already
+    links the term to that concept (``skos:exactMatch``). Acronym pairs stated in the text
     ("MLOps stands for Machine Learning Operations", "Continuous Training (CT)") join a label to a
     concept that already has the other one, allowing a typo or two in long labels.
     """
     index = ConceptIndex(base_iri, vocabulary)
     ordered = sorted(notes, key=lambda n: n.path)
     for note in ordered:
-        term = index.get_or_create(note.term)
+        term = index.get_or_create(note.term) if names_a_thing(note.term) else index.lookup(note.term)
         for alias in note.aliases:
+            if term is None:
+                if names_a_thing(alias):
+                    term = index.get_or_create(alias)
+                continue
+            other = index.lookup(alias)
+            if other is not None and other.iri != term.iri and not term.from_vocabulary:
+                # "ML Governance" with the alias "AI governance" that the vocabulary has: the term
+                # keeps its own words and points at that concept rather than becoming it.
+                if other.iri not in term.exact_match:
+                    term.exact_match.append(other.iri)
+                if alias not in term.shared_labels:
+                    term.shared_labels.append(alias)
+                continue
             index.add_label(term, alias)
         for quote in note.quotes:
             index.get_or_create(quote.term)
         for tag in note.tags:
-            label = tag_label(tag)
-            if label:
-                index.get_or_create(label)
+            _tag_concepts(index, tag)
     for note in ordered:
         for short, long in note.alias_pairs:
             target = index.lookup(long, fuzzy=True)

@@ -23,8 +23,10 @@ FOLD = frozenset("-/_\u2010\u2011")
 _PLURAL_ACRONYM = re.compile(r"([A-Z][A-Z0-9]+)s")
 BARRIER = "\x00"
 """The normal form of a token inside a URL or a code span: no label contains it."""
-_KEEP = frozenset({"staging"})
-"""Words left as they are: their lemma names something else (a "stage" is not a staging environment)."""
+_KEEP = frozenset({"staging", "meaning", "meanings", "logging", "embedding"})
+"""Words left as they are: their lemma names something else (a "stage" is not a staging environment,
+"meaning" is not "mean", a "log" in "log loss" is not logging), or is not the lemma of their plural
+("embeddings" is "embedding")."""
 
 def cased(token: str) -> bool:
     """A short token whose case carries meaning: "IT", "ML", "IaC", "A" (but not "It" or "Data")."""

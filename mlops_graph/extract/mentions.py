@@ -14,7 +14,8 @@ reading list" mentions MLOps.
 Typos ("Machine Laerning Operations") are found by a bounded fuzzy match, tried only on stretches of
 text that no exact match covers and that hold a word the lemmatiser does not know.
 
-Nothing is matched inside URLs (``http(s)://…``, ``www.…``) or inside the given code spans.
+Nothing is matched inside URLs (``http(s)://…``, ``www.…``), inside the given code spans (code, math,
+Liquid), or in a word right after a backslash (a TeX command such as ``\\log`` is not "logging").
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def _read_chunk(chunk: str) -> _Chunk:
         token = m.group()
         if token in FOLD:
             continue
-        normal = normal_form(token)
+        normal = BARRIER if m.start() and chunk[m.start() - 1] == "\\" else normal_form(token)
         spans.append(m.span())
         normals.append(normal)
         if _unknown(token):

@@ -11,6 +11,15 @@ _QUESTION = [
     re.compile(r"^qu['’]est[- ]ce\s+qu['’]?(?:e\s+)?(?:(?:un|une|le|la|les)\s+|l['’])?(?P<term>.+)$", re.I),
 ]
 _TRAILING = " \t?!.:;¿¡"
+#: Terms that stand for the note's own subject: "What is it?" defines the note's title.
+_PRONOUNS = frozenset({
+    "it", "this", "that", "they", "these", "those", "them", "es", "esto", "das", "es das", "ça", "cela",
+})
+#: Headings that introduce the note's own subject, as "What is it?" does.
+_ABOUT_HEADINGS = frozenset({
+    "definition", "definitions", "overview", "introduction", "intro", "what", "what is", "tl;dr", "tldr",
+    "definición", "definition und überblick", "définition",
+})
 
 _STANDS_FOR = re.compile(r"\bstands?\s+for\s+")
 _SHORT_BEFORE = re.compile(r"(?P<short>\b[A-Za-z][A-Za-z0-9./&-]{0,15})\s+$")
@@ -27,13 +36,18 @@ _WORD_BEFORE = re.compile(r"[A-Za-z][\w-]*")
 def term_from_heading(text: str) -> tuple[str, bool]:
     """The term a heading is about, and whether the heading asks what it is.
 
-    "What is an ML Pipeline?" gives ("ML Pipeline", True); "Related work" gives ("Related work", False).
+    "What is an ML Pipeline?" gives ("ML Pipeline", True); "Related work" gives ("Related work", False);
+    "What is it?", "Definition" and "Overview" give ("", True): the note's own term.
     """
     cleaned = " ".join(text.split()).strip(_TRAILING)
+    if cleaned.casefold() in _ABOUT_HEADINGS:
+        return "", True
     for pattern in _QUESTION:
         match = pattern.match(cleaned)
         if match:
             term = match.group("term").strip(_TRAILING)
+            if term.casefold() in _PRONOUNS:
+                return "", True
             if term:
                 return term, True
     return cleaned, False

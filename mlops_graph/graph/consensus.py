@@ -27,19 +27,20 @@ def definition_concepts(mappings: list[NoteMapping]) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for m in mappings:
         for d in m.definitions:
-            if d.mentioned:
+            if d.mentioned and d.quote.kind == "definition":
                 found.setdefault(d.iri, set()).update(d.mentioned)
     return found
 
 
 def agreement(mappings: list[NoteMapping]) -> dict[str, dict[str, str | set[str]]]:
     """Defined term → concept its attributed definitions mention (other than the term) → the distinct
-    sources that mention it (one IRI, or a set of several)."""
+    sources that mention it (one IRI, or a set of several). Only definitions whose source is named
+    at the quote count: not quotations, asides, the author's own words or inferred sources."""
     by_term: dict[str, dict[str, str | set[str]]] = {}
     for m in mappings:
         for d in m.definitions:
             source = d.source_iri
-            if source is None or not d.mentioned:
+            if source is None or not d.counts or not d.mentioned:
                 continue
             term = d.concept.iri
             concepts = by_term.get(term)

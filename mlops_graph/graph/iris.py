@@ -40,8 +40,10 @@ class Iris:
         return f"{self.base}graph/manifest"
 
     def definition(self, note: Note, quote: Quote, occurrence: int) -> str:
+        """A definition's IRI (``definition/…``), or a quotation's (``quote/…``)."""
         source = quote.source.name if quote.source else ""
-        return f"{self.base}definition/{note.slug}/{short_digest(note.slug, source, quote.text, str(occurrence))}"
+        folder = "definition" if quote.kind == "definition" else "quote"
+        return f"{self.base}{folder}/{note.slug}/{short_digest(note.slug, source, quote.text, str(occurrence))}"
 
     def passage(self, note_slug: str, text: str, occurrence: int) -> str:
         return f"{self.base}passage/{note_slug}/{short_digest(note_slug, text, str(occurrence))}"

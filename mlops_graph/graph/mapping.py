@@ -20,7 +20,7 @@ from mlops_graph.extract.concepts import Concept, ConceptIndex, tag_label
 from mlops_graph.extract.mentions import NoteMentions
 from mlops_graph.extract.urls import iri_safe, is_web_url, web_host
 from mlops_graph.graph.iris import Iris
-from mlops_graph.model import Note, Quote, as_call
+from mlops_graph.model import Note, Quote, SourceRef, as_call
 from mlops_graph.namespaces import DCTERMS, MG, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 
 
@@ -30,6 +30,7 @@ class P:
     type = ox.NamedNode(RDF + "type")
     title = ox.NamedNode(DCTERMS + "title")
     created = ox.NamedNode(DCTERMS + "created")
+    modified = ox.NamedNode(DCTERMS + "modified")
     subject = ox.NamedNode(DCTERMS + "subject")
     publisher = ox.NamedNode(DCTERMS + "publisher")
     note_type = ox.NamedNode(MG + "noteType")
@@ -40,6 +41,15 @@ class P:
     links_to = ox.NamedNode(MG + "linksTo")
     unresolved = ox.NamedNode(MG + "unresolvedLink")
     has_definition = ox.NamedNode(MG + "hasDefinition")
+    has_quote = ox.NamedNode(MG + "hasQuote")
+    inferred_source = ox.NamedNode(MG + "inferredSource")
+    inferred_page = ox.NamedNode(MG + "inferredPage")
+    selector = ox.NamedNode(MG + "textFragment")
+    callout = ox.NamedNode(MG + "calloutType")
+    callout_title = ox.NamedNode(MG + "calloutTitle")
+    date = ox.NamedNode(DCTERMS + "date")
+    creator = ox.NamedNode(DCTERMS + "creator")
+    job_title = ox.NamedNode(SCHEMA + "jobTitle")
     metadata = ox.NamedNode(MG + "metadata")
     key = ox.NamedNode(MG + "key")
     value = ox.NamedNode(RDF + "value")
@@ -61,12 +71,15 @@ class P:
     in_scheme = ox.NamedNode(SKOS + "inScheme")
     broader = ox.NamedNode(SKOS + "broader")
     related = ox.NamedNode(SKOS + "related")
+    exact_match = ox.NamedNode(SKOS + "exactMatch")
     skos_definition = ox.NamedNode(SKOS + "definition")
     body = ox.NamedNode(OA + "hasBody")
     target = ox.NamedNode(OA + "hasTarget")
     has_passage = ox.NamedNode(MG + "hasPassage")
     Note = ox.NamedNode(MG + "Note")
     Definition = ox.NamedNode(MG + "Definition")
+    Quote = ox.NamedNode(MG + "Quote")
+    Aside = ox.NamedNode(MG + "Aside")
     Source = ox.NamedNode(MG + "Source")
     Page = ox.NamedNode(MG + "Page")
     Passage = ox.NamedNode(MG + "Passage")
@@ -79,6 +92,14 @@ _TRUE = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
 _XSD_DATE = ox.NamedNode(XSD + "date")
 _XSD_INTEGER = ox.NamedNode(XSD + "integer")
 _XSD_ANYURI = ox.NamedNode(XSD + "anyURI")
+_XSD_GYEAR = ox.NamedNode(XSD + "gYear")
+_XSD_GYEARMONTH = ox.NamedNode(XSD + "gYearMonth")
+
+
+def _date(value: str) -> ox.Literal:
+    """A quote's date: ``2019`` as xsd:gYear, ``2026-01`` as xsd:gYearMonth, a day as xsd:date."""
+    datatype = {4: _XSD_GYEAR, 7: _XSD_GYEARMONTH}.get(len(value), _XSD_DATE)
+    return ox.Literal(value, datatype=datatype)
 
 
 @dataclass(slots=True)
@@ -95,6 +116,12 @@ class DefinitionRecord:
     """The concepts its text mentions, each once, in the order of their first mention."""
 
     __reduce__ = as_call
+
+    @property
+    def counts(self) -> bool:
+        """Whether it counts towards what the sources agree on: a definition with a source named at
+        the quote (not an inferred one, not a quotation)."""
+        return self.quote.kind == "definition" and self.source_iri is not None and not self.quote.inferred
 
 
 @dataclass(slots=True)
@@ -128,6 +155,11 @@ class SourceFact:
     other: str | None
     """The source's host, or the page's publisher (a source IRI)."""
     is_page: bool
+    homepage: str | None = None
+    """A person's own page."""
+    role: str | None = None
+    creators: tuple[str, ...] = ()
+    """A page's creators (source IRIs): the authors of a cited book."""
 
     __reduce__ = as_call
 
@@ -226,6 +258,8 @@ class Mapper:
         add = head.append
         if note.date is not None:
             add(T(s, P.created, ox.Literal(note.date.isoformat(), datatype=_XSD_DATE)))
+        if note.modified is not None:
+            add(T(s, P.modified, ox.Literal(note.modified.isoformat(), datatype=_XSD_DATE)))
         if note.notetype:
             add(T(s, P.note_type, _literal(note.notetype)))
         if note.author:
@@ -249,6 +283,10 @@ class Mapper:
             entry_iri = iris.metadata(note.slug, key)
             if entry_iri in used:
                 entry_iri = iris.metadata(note.slug, key, unique=True)
+            first, repeat = entry_iri, 1
+            while entry_iri in used:  # the items of a list, each an entry of the same key
+                repeat += 1
+                entry_iri = f"{first}-{repeat}"
             used.add(entry_iri)
             entry = ox.NamedNode(entry_iri)
             add(T(s, P.metadata, entry))
@@ -279,30 +317,23 @@ class Mapper:
             d = ox.NamedNode(d_iri)
             targets.append((d_iri, d))
             concept = self._concept(quote.term)
-            add(T(s, P.has_definition, d))
-            body += [
-                T(d, P.type, P.Definition), T(d, P.prov_value, _literal(quote.text, quote.lang)),
-                T(d, P.defines, node(concept.iri)), T(d, P.line, _integer(quote.line)),
-            ]
+            defines = quote.kind == "definition"
+            add(T(s, P.has_definition if defines else P.has_quote, d))
+            body += [T(d, P.type, P.Definition if defines else P.Quote),
+                     T(d, P.prov_value, _literal(quote.text, quote.lang)), T(d, P.line, _integer(quote.line))]
+            if defines:
+                body.append(T(d, P.defines, node(concept.iri)))
             if quote.is_summary:
                 body.append(T(d, P.is_summary, _TRUE))
+            if quote.callout:
+                body.append(T(d, P.callout, _literal(quote.callout)))
+            if quote.callout_title:
+                body.append(T(d, P.callout_title, _literal(quote.callout_title)))
+            if quote.date:
+                body.append(T(d, P.date, _date(quote.date)))
             source_iri = page = None
             if quote.source is not None:
-                url = quote.source.url
-                web, host = web_host(url) if url else (False, None)
-                source_iri = self._source(quote.source.name, host)
-                body.append(T(d, P.attributed, node(source_iri)))
-                page = _page_iri(url) if web and url else None
-                if source_iri not in described:
-                    described.add(source_iri)
-                    sources.append(SourceFact(source_iri, quote.source.name, host, False))
-                if page is not None and url is not None:
-                    body.append(T(d, P.quoted_from, ox.NamedNode(page)))
-                    if page not in described:
-                        described.add(page)
-                        sources.append(SourceFact(page, url, source_iri, True))
-                elif url:
-                    body.append(T(d, P.cited_url, _literal(url)))
+                source_iri, page = self._cite(quote, d, body, sources, described)
             out.definitions.append(DefinitionRecord(d_iri, note, quote, concept, source_iri, page))
         seen_text: dict[str, int] = {}
         for passage in note.passages:
@@ -314,6 +345,10 @@ class Mapper:
             add(T(s, P.has_passage, p))
             body += [T(p, P.type, P.Passage), T(p, P.prov_value, _literal(passage.text, note.lang)),
                      T(p, P.line, _integer(passage.line))]
+            if passage.aside:
+                body += [T(p, P.type, P.Aside), T(p, P.callout, _literal(passage.aside))]
+                if passage.callout_title:
+                    body.append(T(p, P.callout_title, _literal(passage.callout_title)))
             out.passages.append(p_iri)
 
         targets.append((note_iri, s))
@@ -321,6 +356,40 @@ class Mapper:
         found = self._mentions(out, mentions, targets, triples)
         return MappedNote(out, chain(triples, self._mention_triples(found)), len(triples) + 2 * out.mentions,
                           sources)
+
+    def _cite(self, quote: Quote, d: ox.NamedNode, body: list[ox.Triple], sources: list[SourceFact],
+              described: set[str]) -> tuple[str, str | None]:
+        """The triples that say who said ``quote`` and where: its source (or a cited work's creators),
+        the page, the text fragment. Returns the source IRI it counts under and the page's IRI."""
+        T, node, ref = ox.Triple, self.node, quote.source
+        assert ref is not None
+        url = ref.url
+        web, host = web_host(url) if url else (False, None)
+        attributed, quoted_from = ((P.inferred_source, P.inferred_page) if quote.inferred
+                                   else (P.attributed, P.quoted_from))
+
+        def person(who: SourceRef) -> str:
+            home = who.homepage
+            iri = self._source(who.name, web_host(home)[1] if home else host if not who.creators else None)
+            if iri not in described:
+                described.add(iri)
+                sources.append(SourceFact(iri, who.name, web_host(home)[1] if home else host, False, home, who.role))
+            return iri
+
+        people = [person(c) for c in ref.creators] if ref.creators else [person(ref)]
+        body += [T(d, attributed, node(iri)) for iri in people]
+        page = _page_iri(url) if web and url else None
+        if page is not None and url is not None:
+            body.append(T(d, quoted_from, ox.NamedNode(page)))
+            if page not in described:
+                described.add(page)
+                sources.append(SourceFact(page, url, None if ref.creators else people[0], True,
+                                          creators=tuple(people) if ref.creators else ()))
+        elif url:
+            body.append(T(d, P.cited_url, _literal(url)))
+        if quote.selector and page is not None:
+            body.append(T(d, P.selector, _literal(quote.selector)))
+        return people[0], page
 
     def _mentions(self, out: NoteMapping, mentions: NoteMentions,
                   targets: list[tuple[str, ox.NamedNode]], triples: list[ox.Triple]) -> _Found:
@@ -365,10 +434,15 @@ def source_triples(facts: Iterable[SourceFact]) -> list[ox.Triple]:
             triples += [T(s, P.type, P.Page), T(s, P.url, ox.Literal(fact.label, datatype=_XSD_ANYURI))]
             if fact.other is not None:
                 triples.append(T(s, P.publisher, ox.NamedNode(fact.other)))
+            triples += [T(s, P.creator, ox.NamedNode(c)) for c in fact.creators]
         else:
             triples += [T(s, P.type, P.Source), T(s, P.label, ox.Literal(fact.label))]
             if fact.other:
                 triples.append(T(s, P.host, ox.Literal(fact.other)))
+            if fact.homepage and _page_iri(fact.homepage):
+                triples.append(T(s, P.url, ox.Literal(fact.homepage, datatype=_XSD_ANYURI)))
+            if fact.role:
+                triples.append(T(s, P.job_title, ox.Literal(fact.role)))
     return triples
 
 
@@ -384,6 +458,9 @@ def concept_triples(index: ConceptIndex, scheme_title: str = "Concepts from the 
         triples += [T(c, P.type, P.Concept), T(c, P.pref, _literal(concept.pref_label, lang))]
         alt_lang = lang if concept.from_vocabulary else None
         triples += [T(c, P.alt, _literal(label, alt_lang)) for label in concept.alt_labels]
+        triples += [T(c, P.alt, _literal(label)) for label in concept.shared_labels
+                    if label not in concept.alt_labels and label != concept.pref_label]
+        triples += [T(c, P.exact_match, ox.NamedNode(other)) for other in concept.exact_match]
         triples += [T(c, P.hidden, _literal(label, lang)) for label in concept.hidden_labels]
         scheme = concept.scheme or index.scheme
         schemes.add(scheme)

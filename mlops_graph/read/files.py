@@ -18,7 +18,10 @@ NOTE_SUFFIXES = (".md", ".markdown")
 _UTF8_EVIDENCE = 4
 #: The control characters that text does not hold (all but tab, line feed, form feed and carriage return).
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
-SKIPPED_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "__pycache__"})
+SKIPPED_DIRS = {"_site": "a site's build", "node_modules": "a tool's", "__pycache__": "a tool's"}
+"""Folders never read, and what they are; hidden folders (``.obsidian``, ``.trash``, ``.git``) are not either."""
+_OWN_FOLDERS = ".mlops-graph-"
+"""Hidden folders of this program's own (a build's output being made or retired): not counted as skipped."""
 #: Byte-order marks of the wide Unicode encodings, longest first (UTF-32-LE starts like UTF-16-LE).
 _WIDE_BOMS = (
     (b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"),
@@ -45,14 +48,31 @@ def _is_output(folder: Path) -> bool:
         return False
 
 
-def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFile], list[Problem]]:
+def skipped_line(skipped: dict[str, int]) -> str:
+    """What ``discover`` skipped, for the summary line: ``2 folders skipped (.obsidian, .trash: hidden;
+    _site: a site's build)``; empty when nothing was."""
+    if not skipped:
+        return ""
+    hidden = sorted(name for name in skipped if name.startswith("."))
+    tools: dict[str, list[str]] = {}
+    for name in sorted(set(skipped) - set(hidden)):
+        tools.setdefault(SKIPPED_DIRS.get(name, "a tool's"), []).append(name)
+    parts = ([f"{', '.join(hidden)}: hidden"] if hidden else []) + [
+        f"{', '.join(names)}: {why}" for why, names in tools.items()]
+    count = sum(skipped.values())
+    return f"{count} folder{'s' if count != 1 else ''} skipped ({'; '.join(parts)})"
+
+
+def discover(root: Path, *, exclude: tuple[Path, ...] = (),
+             skipped: dict[str, int] | None = None) -> tuple[list[NoteFile], list[Problem]]:
     """List the Markdown files under ``root``, sorted by relative path.
 
     Symbolic links are followed only when they stay inside ``root``; a link that leaves the folder
     or closes a loop is reported, never followed. Real folders are read before linked ones, so a
     note keeps the path it has in its own folder; a link to a folder or a file that is read anyway
     is reported and not read a second time. Folders in ``exclude`` that lie inside ``root`` (the
-    output folder, when it is there) are left out, with everything in them.
+    output folder, when it is there) are left out, with everything in them. Hidden folders and
+    ``SKIPPED_DIRS`` are not read; ``skipped``, when given, counts them by name.
     """
     if not root.exists():
         raise NoteError("notes folder does not exist", root)
@@ -112,6 +132,8 @@ def discover(root: Path, *, exclude: tuple[Path, ...] = ()) -> tuple[list[NoteFi
         for entry in entries:
             name = entry.name
             if name.startswith(".") or name in SKIPPED_DIRS:
+                if skipped is not None and not name.startswith(_OWN_FOLDERS) and entry.is_dir():
+                    skipped[name] = skipped.get(name, 0) + 1
                 continue
             try:  # the common case, a note in a real folder: one Path object, no stat of its own
                 if (not excluded and name.lower().endswith(NOTE_SUFFIXES) and not entry.is_symlink()
