@@ -1,6 +1,6 @@
 """Concept detection scored against the hand-annotated gold set (tests/gold/mentions.json).
 
-The scorer is ``bench/eval_mentions.py`` (run it for the full list of misses and false hits). Recall
+The scorer is ``tests/mention_scoring.py``; ``bench/eval_mentions.py`` prints the full list of misses and false hits. Recall
 must reach 0.90. Precision must reach 0.90 twice over: as the gold set's README asks a review to count
 it (the terms it lists as doubtful, and the products and tools it leaves out, are not counted wrong),
 and plainly, with every one of those counted wrong too.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.eval_mentions import Scores, evaluate
+from tests.mention_scoring import Scores, evaluate
 
 
 @pytest.fixture(scope="module")
