@@ -1,23 +1,10 @@
 """Score concept-mention detection against the hand-annotated gold set, and time it.
 
-The scorer is ``tests/mention_scoring.py``, which ``tests/test_mentions_quality.py`` runs too.
-
     .venv/bin/python bench/eval_mentions.py            # precision, recall, F1, every miss and false hit
     .venv/bin/python bench/eval_mentions.py --speed    # also: time 50,000 synthetic sentences
 
-The gold set (``tests/gold/mentions.json``, described in ``tests/gold/README.md``) lists, for each
-blockquote and each title of the notes in ``tests/fixtures/corpus/`` and of three notes in
-``tests/fixtures/garden/``, the concepts it mentions, by name. The notes are read with the project's
-own reader, the concept index is built as a build would build it, and each gold name is turned into
-a concept IRI through the index's labels; a name no label matches counts as a miss. Scores are
-micro-averaged over (item, concept) pairs.
-
-Two precisions are reported. ``precision`` counts every predicted concept that the gold item lacks as
-a false positive. ``reviewed_precision`` follows the gold set's README, which lists terms the
-annotator left out on purpose (products and tools, and "doubtful cases") and says that a detector
-that finds them "should not be counted wrong by hand review": a predicted concept that is not in the
-gold item, and whose every match in the item is one of those terms (compared in normal form), is set
-aside as *not judged* instead of counted wrong. ``DOUBTFUL`` transcribes that list, entry by entry.
+How the gold set is read and scored (two precisions: plain, and as a review would count the
+terms the gold set's README lists as doubtful) is said in ``tests/mention_scoring.py``.
 """
 
 from __future__ import annotations
