@@ -112,9 +112,14 @@ def test_deleted_and_renamed_notes_and_folders_leave_the_output_and_the_endpoint
     for found in watching.files():
         assert "mlops.md" in found and "what-is-mlops.md" not in found
 
-    (watching.notes / "drafts").mkdir()
-    (watching.notes / "drafts" / "serving.md").write_text(note("Model serving, a draft"))
-    watching.running.line("drafts/serving.md added")
+    # A folder of notes moved in whole (made beside the notes, so that no rebuild sees it half-made).
+    staging = watching.notes.parent / "staging"
+    staging.mkdir()
+    (staging / "serving.md").write_text(note("Model serving, a draft"))
+    staging.rename(watching.notes / "drafts")
+    assert "14 notes" in watching.running.line("drafts/ added")
+    for found in watching.files():
+        assert "drafts/serving.md" in found
     (watching.notes / "drafts").rename(watching.notes / "published")
     line = watching.running.line("published/ added")
     assert "drafts/ deleted" in line and "14 notes" in line
