@@ -160,6 +160,9 @@ def test_quotes_and_definitions_queries_and_shapes(tmp_path: Path, capsys: pytes
     assert "| sequence-paper.md | 16 | Session-based Recommendation with Recurrent Networks |" in inferred
     terms = report.split("## Terms", 1)[1].split("##", 1)[0]
     assert "| embedding | 3 | 3 |" in terms  # the book counts once, by its first author
+    # The queries count the book once too, as the report does.
+    rows = {r["termLabel"]: (r["definitions"], r["sources"]) for r in _rows(tmp_path / "out", capsys, "terms")}
+    assert rows["embedding"] == ("3", "3")
 
 
 def test_a_term_keeps_its_own_words_and_points_at_the_concept_of_its_alias(tmp_path: Path) -> None:
