@@ -220,3 +220,37 @@ def test_two_quotes_in_one_list_item_are_both_kept() -> None:
     assert note is not None
     assert [(q.text, q.source.name if q.source else None) for q in note.quotes] == [
         ("First thing said here.", "Blog"), ("Second thing said here.", "Blog")]
+
+
+def _quotes(body: str) -> list[tuple[str, str | None, str]]:
+    """(kind, source name, first words) of each quote of a note with ``body`` under a "What is" heading."""
+    note = read_note("n.md", f"---\ntitle: Serving\n---\n\n### What is Model Serving\n\n{body}").note
+    assert note is not None
+    return [(q.kind, q.source.name if q.source else None, q.text[:12]) for q in note.quotes if not q.is_summary] + [
+        ("summary", None, q.text[:12]) for q in note.quotes if q.is_summary]
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # A "Source:" line between two quotes belongs to the second when the first names its own source.
+    ("[Ana](https://ana.example) said\n\n> Serving is answering requests.\n\nSource: [Bo](https://bo.example)\n\n"
+     "> Serving is a model behind an API.\n",
+     [("definition", "Ana", "Serving is a"), ("definition", "Bo", "Serving is a")]),
+    ("> Serving is answering requests.\n> — [Ana](https://ana.example)\n\nSource: [Bo](https://bo.example)\n"
+     "> Serving is a model behind an API.\n",
+     [("definition", "Ana", "Serving is a"), ("definition", "Bo", "Serving is a")]),
+    # A line that introduces the quote is never the author's summary.
+    ("Source: [Bo](https://bo.example)\n\n> Serving is a model behind an API.\n",
+     [("definition", "Bo", "Serving is a")]),
+    ("Some lecture notes, week 3:\n\n> Model serving is a model behind an API.\n",
+     [("definition", None, "Model servin")]),
+    # A list item that is a link and a colon, with the quote inside the item.
+    ("* [Bo](https://bo.example):\n  > Serving is a model behind an API.\n", [("definition", "Bo", "Serving is a")]),
+    # Verbs of the other languages whose headings are read.
+    ("[Bo](https://bo.example) a dit\n\n> Serving is a model behind an API.\n", [("definition", "Bo", "Serving is a")]),
+    ("[Bo](https://bo.example)说\n\n> Serving is a model behind an API.\n", [("definition", "Bo", "Serving is a")]),
+    # "— Name, [Title](url)" under the quote: the person, quoted from that page.
+    ("> Serving is a model behind an API.\n> — Bo Ek, [Serving notes](https://bo.example/serving)\n",
+     [("definition", "Bo Ek", "Serving is a")]),
+])
+def test_attribution_lines_between_and_around_quotes(body: str, expected: list[tuple[str, str | None, str]]) -> None:
+    assert _quotes(body) == expected

@@ -12,7 +12,8 @@ Forms read (X is a link ``[X](url)`` or, where said so, a plain name):
   it:``, ``In [Book](url) written by [A](…), [B](…) & [C](…) … that`` (the book is the cited work,
   A, B and C its creators), a plain name (``Chip Huyen said``), a web link alone, and a title in
   brackets alone (``[Some article]``, a link the author left without its address);
-- after a quote: ``— X``, ``-- X, 2019``, ``Source: X``, ``Reference: X``, ``From: X``, ``Via X``.
+- after a quote: ``— X``, ``-- X, 2019``, ``Source: X``, ``Reference: X``, ``From: X``, ``Via X``,
+  ``— Name, [Title](url)`` (the person, quoted from that page).
 
 A source's name is the name only: a trailing date in English or Thai (``Blocks & Files, Jan 2026``,
 ``Chip Huyen (2022)``) becomes the quote's date. A URL's text fragment (``#:~:text=…``) points at the
@@ -32,7 +33,10 @@ from mlops_graph.read.markdown import Inline, LinkSpan
 _LINK = "\x00"
 _VERBS = (
     r"said|says|say|wrote|writes|write|puts\s+it|put\s+it|defines\s+it\s+as|defined\s+it\s+as|defines|"
-    r"explains|explained|notes|noted|states|stated|describes\s+it\s+as|described\s+it\s+as|observes|argues"
+    r"explains|explained|notes|noted|states|stated|describes\s+it\s+as|described\s+it\s+as|observes|argues|"
+    # the same in the other languages whose "What is X" headings are read: es, de, fr, zh
+    r"dijo|dice|escribió|escribe|define|sagt|sagte|schreibt|schrieb|definiert|a\s+dit|dit|a\s+écrit|écrit|"
+    r"définit|说|說"
 )
 _LONG_VERBS = (
     r"(?:has\s+|have\s+|had\s+)?(?:mentioned|mentions|explained|explains|described|describes|wrote|writes|"
@@ -41,7 +45,7 @@ _LONG_VERBS = (
 _END = r"\s*[:,.…]?\s*$"
 _LEAD_INS = r"according\s+to|per|from|as|in\s+the\s+words\s+of|quoting|via"
 
-_LINK_THEN_VERB = re.compile(rf"^{_LINK}\s+(?:{_VERBS}){_END}", re.I)
+_LINK_THEN_VERB = re.compile(rf"^{_LINK}\s*(?:{_VERBS}){_END}", re.I)
 _LEAD_IN_LINK = re.compile(rf"^(?:{_LEAD_INS})\s+{_LINK}(?:\s+(?:{_VERBS}))?{_END}", re.I)
 # "[X](url) has mentioned embeddings in his [article](url)", "[X](url) explains that", "… describes it as:"
 _LINK_THEN_LONG_VERB = re.compile(
@@ -57,6 +61,9 @@ _BROKEN_LINK_THEN_VERB = re.compile(rf"^\[(?P<name>[^\]\n]+)\]\((?P<url>[^\n]+)\
 _BRACKETED_TITLE = re.compile(r"^\[(?P<name>[^\[\]\n]{3,200})\]\s*:?$")
 _TRAILING_LEAD = r"(?:[—–―~]|-{1,2}|(?:source|sources|reference|references|ref|from|via|credit|cited\s+from)\s*:|via)"
 _TRAILING_LINK = re.compile(rf"^{_TRAILING_LEAD}\s*{_LINK}\s*[.]?\s*$", re.I)
+_TRAILING_NAME_LINK = re.compile(
+    rf"^(?:[—–―~]|-{{1,2}})\s*(?P<name>[^\W\d_][^{_LINK}\n]{{0,80}}?)\s*,\s*{_LINK}\s*[.]?\s*$")
+"""``— D. Sculley, [Hidden Technical Debt](url)``: the person, then the work quoted."""
 _TRAILING_NAME = re.compile(
     r"^(?:[—–―~]|-{2}|(?:source|reference|from|credit)\s*:)\s*(?P<name>[^\W\d_][^\n]{0,100}?)\s*[.]?\s*$", re.I)
 _PARTICLES = frozenset({"de", "van", "von", "der", "la", "le", "of", "the", "&"})
@@ -274,9 +281,15 @@ def trailing_attribution(part: Inline) -> Attribution | None:
     form = _single_link_form(part)
     if form is not None:
         shape, link = form
-        if _TRAILING_LINK.match(" ".join(shape.split())):
+        shape = " ".join(shape.split())
+        if _TRAILING_LINK.match(shape):
             return _source_from_link(link)
-        return None
+        by = _TRAILING_NAME_LINK.match(shape)
+        person = plain_source(by.group("name")) if by else None
+        if person is None:
+            return None
+        work = _source_from_link(link)
+        return Attribution(SourceRef(person.source.name, work.source.url), work.selector, person.date or work.date)
     if part.links:
         return None
     match = _TRAILING_NAME.match(text)

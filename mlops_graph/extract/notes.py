@@ -581,12 +581,18 @@ class _NoteReader:
                 if attribution is None and following is not None and following.kind == "quote":
                     attribution = link_alone(block.parts[0])
                     link_paragraph = block.parts[0] if attribution is not None else None
+                if attribution is None and following is not None and following.kind == "quote" \
+                        and not looks_like_aside(_join(following.parts)[0]):
+                    # "Source: [X](url)" right before a quote that nothing above claimed introduces it
+                    # (not a tip or a warning under a section's source line).
+                    attribution = trailing_attribution(block.parts[0])
                 if attribution is not None:
                     pending, pending_line = attribution, block.parts[0].line
                     continue
                 part = block.parts[0]
                 after_first_heading = first_heading is not None and index > 0 and blocks[index - 1] is first_heading
-                if after_first_heading and definitional and not quotes:
+                introduces = following is not None and following.kind == "quote" and part.text.rstrip().endswith(":")
+                if after_first_heading and definitional and not quotes and not introduces:
                     text = " ".join(part.text.split(" ")).strip()
                     quote = Quote(
                         text, part.line, note_term, None, True, lang, part.code_spans, tuple(alias_pairs(text))
@@ -598,7 +604,9 @@ class _NoteReader:
             if block.kind == "quote":
                 own: Attribution | None = None
                 own_line = block.line
-                if following is not None and following.kind == "paragraph" and len(following.parts) == 1:
+                named = pending is not None or self.own_attribution(list(block.parts), block.line)[0] is not None
+                if (not named and following is not None and following.kind == "paragraph"
+                        and len(following.parts) == 1):
                     own = trailing_attribution(following.parts[0])
                     if own is not None:
                         own_line = following.parts[0].line
@@ -627,8 +635,9 @@ class _NoteReader:
                         runs.append([part])
                 lead: Attribution | None = None
                 lead_part: Inline | None = None
-                for run in runs:
+                for at, run in enumerate(runs):
                     first = run[0]
+                    quote_next = at + 1 < len(runs) and bool(runs[at + 1][0].quote)
                     if first.quote:
                         quoted(run, first.line, None, first.line, lead, lead_part.line if lead_part else first.line)
                         if lead is not None:
@@ -637,8 +646,8 @@ class _NoteReader:
                     if lead_part is not None:
                         add_passage(lead_part)
                     lead = lead_attribution(first)
-                    if lead is None and first is block.parts[-1] and following is not None \
-                            and following.kind == "quote":
+                    if lead is None and (quote_next or (first is block.parts[-1] and following is not None
+                                                         and following.kind == "quote")):
                         lead = link_alone(first)
                     lead_part = first if lead is not None else None
                     if lead is None:
