@@ -304,6 +304,24 @@ def test_an_output_lost_between_two_renames_is_put_back(
     assert leftovers(out.parent) == []
 
 
+def test_another_output_lost_between_two_renames_is_left_for_its_own_build(
+    previous: tuple[Path, dict[str, bytes]], corpus_build: BuildResult
+) -> None:
+    """Two outputs in one folder: writing one never deletes the other's previous output."""
+    out, before = previous
+    other = out.parent / "other-output"
+    write_output(other, before)
+    retired = out.parent / f"{RETIRED_PREFIX}{dead_pid()}-abc"
+    retired.mkdir()
+    os.rename(other, retired / other.name)  # as a build of other-output killed between its renames
+    write_output(out, corpus_build.files)
+    assert snapshot(retired / other.name) == before
+    new = {name: b"new " + data for name, data in corpus_build.files.items()}
+    write_output(other, new)
+    assert snapshot(other) == new
+    assert leftovers(out.parent) == []
+
+
 def test_leftovers_of_dead_builds_are_removed_and_live_ones_kept(
     previous: tuple[Path, dict[str, bytes]], corpus_build: BuildResult
 ) -> None:

@@ -98,12 +98,20 @@ def dead_leftovers(parent: Path, pattern: re.Pattern[str]) -> Iterator[Path]:
 
 def _clean_leftovers(parent: Path, out_dir: Path) -> None:
     """Remove the staging and retired folders of builds whose process is gone, first putting back an
-    old output that a build killed between its two renames left in a retired folder."""
+    old output that a build killed between its two renames left in a retired folder. A retired folder
+    that holds another output folder's previous output is left for that folder's next build."""
     for leftover in dead_leftovers(parent, _LEFTOVER):
-        old = leftover / out_dir.name
-        if leftover.name.startswith(RETIRED_PREFIX) and old.is_dir() and not os.path.lexists(out_dir):
-            with contextlib.suppress(OSError):
-                os.rename(old, out_dir)
+        if leftover.name.startswith(RETIRED_PREFIX):
+            try:
+                held = os.listdir(leftover)
+            except OSError:
+                continue
+            if any(name != out_dir.name for name in held):
+                continue
+            old = leftover / out_dir.name
+            if old.is_dir() and not os.path.lexists(out_dir):
+                with contextlib.suppress(OSError):
+                    os.rename(old, out_dir)
         remove_tree(leftover)
 
 
