@@ -15,6 +15,7 @@ import io
 import multiprocessing
 import os
 import pickle
+import signal
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -42,6 +43,9 @@ class Shared(Protocol):
 
 def _start(function: Callable[[Any, Any], Any], context: Any) -> None:
     global _job
+    # Ctrl-C reaches the whole process group: the build's own process stops the pool, and a worker
+    # that took the interrupt itself would leave the pool waiting for its task.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _job = (function, context, getattr(context, "ref", None))
 
 

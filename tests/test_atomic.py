@@ -148,6 +148,34 @@ def test_a_killed_build_leaves_the_previous_output(
     assert leftovers(out.parent) == []
 
 
+@pytest.mark.slow
+def test_ctrl_c_during_a_parallel_build_ends_it_and_keeps_the_previous_output(
+    previous: tuple[Path, dict[str, bytes]], big_notes: Path
+) -> None:
+    """Ctrl-C reaches the build and its worker processes alike (one process group): the build ends
+    with status 130, never waits forever on a worker, and leaves the previous output."""
+    out, _before = previous
+    for delay in (1.0, 2.0, 3.0):
+        current = snapshot(out)
+        child = subprocess.Popen([sys.executable, "-m", "mlops_graph", "build", str(big_notes), "-o", str(out), "-q"],
+                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                 start_new_session=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        time.sleep(delay)
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGINT)
+        try:
+            _out, err = child.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            pytest.fail(f"the build interrupted after {delay} s never ended")
+        if child.returncode == 130:
+            assert snapshot(out) == current
+            assert b"Traceback" not in err
+        else:
+            assert child.returncode == 0  # it had finished before the interrupt
+
+
 WRITER = r"""
 import sys
 from pathlib import Path
