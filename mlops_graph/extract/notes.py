@@ -485,9 +485,13 @@ class _NoteReader:
                     if target:
                         wikilinks.append(WikiLink(target, part.line))
 
-        def quoted(parts: list[Inline], line: int, own: Attribution | None, own_line: int,
-                   lead: Attribution | None, lead_line: int) -> None:
-            """One quoted passage: its callout, its source, its kind; a quote or an aside."""
+        def quoted(parts: list[Inline], line: int, below: Attribution | None, below_line: int,
+                   lead: Attribution | None, lead_line: int) -> bool:
+            """One quoted passage: its callout, its source, its kind; a quote or an aside. ``below``
+            (a ``Source: …`` line under it) is its source only when it names none of its own and has
+            no ``lead``; returns whether it was."""
+            own: Attribution | None = None
+            own_line = line
             callout = read_callout(parts)
             ctype = title = None
             if callout is not None:
@@ -496,7 +500,7 @@ class _NoteReader:
                     parts = [callout.title]  # a callout that is only its title: the title is its text
                 elif callout.title is not None:
                     title = callout.title.text.strip()
-                    if own is None and ctype in QUOTE_CALLOUTS:
+                    if ctype in QUOTE_CALLOUTS:
                         named = link_alone(callout.title) or plain_source(title)
                         if named is not None:
                             own, own_line = named, callout.title.line
@@ -504,9 +508,12 @@ class _NoteReader:
                 parts = [strip_marker(p) for p in parts]
             if own is None and parts:
                 own, own_line, parts = self.own_attribution(parts, own_line)
+            took_below = own is None and lead is None and below is not None
+            if took_below:
+                own, own_line = below, below_line
             source, source_line = (own, own_line) if own is not None else (lead, lead_line)
             if not parts:
-                return
+                return took_below
             text, spans = _join(parts)
             kind: str | None
             inferred = False
@@ -530,7 +537,7 @@ class _NoteReader:
                     kind = None
             if kind is None:
                 passages.append(Passage(text, line, spans, ctype or "quote", title))
-                return
+                return took_below
             if source is None and work is not None and same_script(text, work.source.name):
                 source, inferred = work, True
             ref = source.source if source is not None else None
@@ -550,6 +557,7 @@ class _NoteReader:
             )
             quotes.append(quote)
             pairs.extend(quote.alias_pairs)
+            return took_below
 
         def add_passage(part: Inline) -> None:
             if part.text.strip() and not _TAGS_ONLY.fullmatch(part.text):
@@ -602,17 +610,13 @@ class _NoteReader:
                     pending = None
                     continue
             if block.kind == "quote":
-                own: Attribution | None = None
-                own_line = block.line
-                named = pending is not None or self.own_attribution(list(block.parts), block.line)[0] is not None
-                if (not named and following is not None and following.kind == "paragraph"
-                        and len(following.parts) == 1):
-                    own = trailing_attribution(following.parts[0])
-                    if own is not None:
-                        own_line = following.parts[0].line
-                        consumed.add(index + 1)
+                below: Attribution | None = None
+                below_line = block.line
+                if following is not None and following.kind == "paragraph" and len(following.parts) == 1:
+                    below, below_line = trailing_attribution(following.parts[0]), following.parts[0].line
                 before = len(quotes)
-                quoted(list(block.parts), block.line, own, own_line, pending, pending_line)
+                if quoted(list(block.parts), block.line, below, below_line, pending, pending_line):
+                    consumed.add(index + 1)
                 took_own = len(quotes) > before and quotes[-1].source is not None and pending is not None and (
                     quotes[-1].source != pending.source)
                 if took_own and link_paragraph is not None:  # not this quote's source, so no later quote's either
