@@ -373,10 +373,11 @@ class Mapper:
 
         def person(who: SourceRef) -> str:
             home = who.homepage
-            iri = self._source(who.name, web_host(home)[1] if home else host if not who.creators else None)
+            at = web_host(home)[1] if home else host  # a person's own page names them before the page quoted
+            iri = self._source(who.name, at)
             if iri not in described:
                 described.add(iri)
-                sources.append(SourceFact(iri, who.name, web_host(home)[1] if home else host, False, home, who.role))
+                sources.append(SourceFact(iri, who.name, at, False, home, who.role))
             return iri
 
         people = [person(c) for c in ref.creators] if ref.creators else [person(ref)]
