@@ -48,7 +48,6 @@ _LIQUID = re.compile(r"\{%-?.*?-?%\}|\{:[^{}\n]*\}|(?P<output>\{\{.*?\}\})", re.
 _TEX = re.compile(r"\\\((?P<math>.+?)\\\)")
 """Inline TeX math, ``\\(x^2\\)``, as written in the note (CommonMark reads it as ``(x^2)``)."""
 _BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_TAG_NAME = re.compile(r"<(?:!--|/?([A-Za-z][A-Za-z0-9-]*))")
 HTML_ELEMENTS = frozenset({
     "a", "abbr", "acronym", "address", "area", "article", "aside", "audio", "b", "bdi", "bdo", "big", "blockquote",
     "body", "br", "button", "canvas", "caption", "center", "cite", "code", "col", "colgroup", "data", "dd", "del",
@@ -78,7 +77,7 @@ def strip_tags(text: str) -> str:
 
 
 def _is_markup(html: str) -> bool:
-    match = _TAG_NAME.match(html)
+    match = _MARKUP.match(html)
     return match is not None and (match.group(1) is None or match.group(1).lower() in HTML_ELEMENTS)
 
 
