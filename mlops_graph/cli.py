@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from mlops_graph import __version__
-from mlops_graph.config import DATE_ORDERS, QUERY_FORMATS, Settings, load_settings
+from mlops_graph.config import DATE_ORDERS, DEFAULT_HOST, DEFAULT_PORT, QUERY_FORMATS, Settings, load_settings
 from mlops_graph.errors import ConfigError, MlopsGraphError, OutputError, printable
 
 if TYPE_CHECKING:
@@ -233,8 +233,6 @@ def _port(text: str) -> int:
 
 
 def _add_endpoint_options(parser: argparse.ArgumentParser) -> None:
-    from mlops_graph.serve import DEFAULT_HOST, DEFAULT_PORT
-
     parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
     parser.add_argument("--bind", default=DEFAULT_HOST, metavar="ADDRESS",
                         help=f"address to listen on (default {DEFAULT_HOST}: this machine only); read-only on any")

@@ -5,7 +5,6 @@ The CLI builds its ``choices=`` from the tuples here, so a new format or date or
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
@@ -44,6 +43,9 @@ REPORT_HEADING: Final = "# mlops-graph report"
 OUTPUT_MARKERS: Final = frozenset({"graph.trig", REPORT_FILE})
 
 DEFAULT_BASE_IRI: Final = "https://example.org/mlops-graph/"
+#: Where ``serve`` and ``watch --serve`` listen by default: this machine only.
+DEFAULT_HOST: Final = "127.0.0.1"
+DEFAULT_PORT: Final = 7878
 
 #: Notes larger than this are refused with a message (bytes).
 DEFAULT_MAX_NOTE_BYTES: Final = 8 * 1024 * 1024
@@ -84,6 +86,8 @@ def load_settings(pyproject: Path | None) -> Settings:
     """Read ``[tool.mlops-graph]`` from a pyproject.toml. A missing file or table gives the defaults."""
     if pyproject is None or not pyproject.is_file():
         return Settings()
+    import tomllib  # here: most builds have no settings file
+
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

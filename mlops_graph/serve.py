@@ -30,11 +30,10 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from mlops_graph.config import DEFAULT_HOST, DEFAULT_PORT
 from mlops_graph.errors import ServeError
 
 PROGRAM = "oxigraph"
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 7878
 #: Seconds the server has to start listening, and to stop once asked to.
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0

@@ -18,9 +18,7 @@ import os
 import re
 import shutil
 import stat
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from mlops_graph.errors import OutputError
@@ -165,6 +163,8 @@ def _write_files(staging: Path, files: Mapping[str, bytes]) -> None:
     def write(name: str) -> None:
         _write_file(staging / _safe_relative(name), pieces(name))
 
+    from concurrent.futures import ThreadPoolExecutor  # here: a small build need not load it
+
     with ThreadPoolExecutor(WRITER_THREADS) as pool:
         for _ in pool.map(write, files):
             pass
@@ -182,7 +182,7 @@ def write_output(out_dir: str | os.PathLike[str], files: Mapping[str, bytes]) ->
         raise OutputError(f"{out_dir}: cannot create the output folder: {exc.strerror or exc}") from exc
     _clean_leftovers(parent, out_dir)
     _check_replaceable(out_dir, files)
-    tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tag = f"{os.getpid()}-{os.urandom(4).hex()}"
     staging, retired = parent / f"{STAGING_PREFIX}{tag}", parent / f"{RETIRED_PREFIX}{tag}"
     old = retired / out_dir.name
     try:
