@@ -1,4 +1,4 @@
-"""English word forms and their lemmas, shipped with the package as a table that loads in a few ms.
+"""English word forms and their lemmas, shipped with the package as a table that loads in about 0.04 s.
 
 ``english-lemmas.zlib`` beside this module holds every English word form simplemma's dictionary knows
 (``simplemma.is_known``), NFKC-normalised and case-folded, each with the lemma simplemma gives it,
