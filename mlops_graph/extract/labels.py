@@ -2,9 +2,14 @@
 
 A label or a text is cut into tokens (runs of Latin letters and digits, or any other single
 non-space character); hyphens, slashes and underscores between words are dropped, so "CI/CD" and
-"CI CD" are one. Each token is put in a normal form: NFKC, case-folded and lemmatised (simplemma,
-English), so "Feature Stores", "feature-store" and "feature store" read alike; short acronyms ("ML",
+"CI CD" are one. Each token is put in a normal form: NFKC, case-folded and lemmatised, so "Feature
+Stores", "feature-store" and "feature store" read alike, and "ran" is "run"; short acronyms ("ML",
 "CI", "IT", "APIs") keep their case, so that the matcher finds them only as written.
+
+Lemmas come from a table of the English word forms simplemma's dictionary knows (:mod:`.english`).
+A word the table does not know is compared as written (case-folded): unlike simplemma itself, no
+suffix rules guess its lemma, so a rare form such as "featurizations" stays apart from
+"featurization".
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import simplemma
+from mlops_graph.extract.english import lemma
 
 _LATIN = "0-9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0300-\u036f\u1e00-\u1eff"
 TOKEN = re.compile(rf"[{_LATIN}]+|[^\s{_LATIN}]")
@@ -46,7 +51,7 @@ def normal_form(token: str) -> str:
         return base
     folded = unicodedata.normalize("NFKC", token).casefold().replace(" ", "")
     if len(folded) >= 3 and folded.isalpha() and folded not in _KEEP:
-        return simplemma.lemmatize(folded, lang="en").casefold().replace(" ", "") or folded
+        return lemma(folded)
     return folded or BARRIER
 
 

@@ -1,9 +1,9 @@
 """Concept mentions: where the labels of known concepts occur in a piece of text.
 
 Text and labels are cut into tokens the same way, and each token is put in a normal form: NFKC,
-case-folded and lemmatised (simplemma, English), so "Feature Stores", "feature-store" and "feature
-store" read alike. Hyphens, slashes and underscores between words are dropped, so "CI/CD" and "CI CD"
-are one. Short acronyms ("ML", "CI", "IT", "APIs") keep their case, so they match only as written:
+case-folded and lemmatised (English; see :mod:`.labels`), so "Feature Stores", "feature-store" and
+"feature store" read alike. Hyphens, slashes and underscores between words are dropped, so "CI/CD" and
+"CI CD" are one. Short acronyms ("ML", "CI", "IT", "APIs") keep their case, so they match only as written:
 "it" in prose is not IT. One Aho-Corasick automaton holds every label; a match counts only on token
 boundaries, and the leftmost-longest match wins, so "continuous delivery" is not also "delivery".
 
@@ -12,7 +12,7 @@ tags): a note-only concept is found only where no vocabulary label matches, so t
 reading list" mentions MLOps.
 
 Typos ("Machine Laerning Operations") are found by a bounded fuzzy match, tried only on stretches of
-text that no exact match covers and that hold a word the lemmatiser does not know.
+text that no exact match covers and that hold a word the English table does not know.
 
 Nothing is matched inside URLs (``http(s)://…``, ``www.…``), inside the given code spans (code, math,
 Liquid), or in a word right after a backslash (a TeX command such as ``\\log`` is not "logging").
@@ -30,10 +30,10 @@ from operator import itemgetter
 from typing import cast
 
 import ahocorasick
-import simplemma
 from rapidfuzz.distance import DamerauLevenshtein
 
 from mlops_graph.extract.concepts import Concept
+from mlops_graph.extract.english import known
 from mlops_graph.extract.labels import BARRIER, FOLD, TOKEN, cased, normal_form
 from mlops_graph.model import Note
 
@@ -70,9 +70,9 @@ class Match:
 
 @lru_cache(maxsize=1 << 16)
 def _unknown(token: str) -> bool:
-    """A word of four letters or more, not an acronym, that the lemmatiser has never seen: maybe a typo."""
+    """A word of four letters or more, not an acronym, that the English table does not know: maybe a typo."""
     return (len(token) >= 4 and token.isalpha() and not cased(token)
-            and not simplemma.is_known(token.casefold(), lang="en"))
+            and not known(token.casefold()))
 
 
 _Chunk = tuple[str, tuple[tuple[int, int], ...], tuple[str, ...]]
@@ -85,7 +85,7 @@ _CHUNKS_MAX = 1 << 18
 
 def _chunk(chunk: str) -> _Chunk:
     """A whitespace-free piece of text: its tokens' normal forms joined by spaces, the tokens' spans
-    within the piece, and the normal forms of the words the lemmatiser does not know."""
+    within the piece, and the normal forms of the words the English table does not know."""
     info = _CHUNKS.get(chunk)
     if info is None:
         if len(_CHUNKS) >= _CHUNKS_MAX:
