@@ -57,7 +57,7 @@ from mlops_graph.export.layout import (
     sizes,
     undirected,
 )
-from mlops_graph.graph.digraph import Digraph, GraphLike
+from mlops_graph.graph.digraph import Digraph, GraphLike, edges_of
 from mlops_graph.graph.fold import FOLDED_KINDS, fold_graph, folded_info
 
 if TYPE_CHECKING:
@@ -144,8 +144,7 @@ def render_html(graph: GraphLike, *, title: str = "mlops-graph") -> str:
         view = _folded_view(graph if folded_info(graph) is not None else fold_graph(graph, FOLD_THRESHOLD))
     shown = view.graph
     node_ids = sorted(shown.nodes)
-    edge_keys = sorted((source, target, _relation(data))
-                       for source, targets in shown.succ.items() for target, data in targets.items())
+    edge_keys = sorted((source, target, _relation(data)) for source, target, data in edges_of(shown))
     graph_u = undirected(node_ids, edge_keys, view.weights)
     node_sizes = sizes(graph_u)
     positions, layout_name = layout(graph_u, large_above=FOLDED_MAX_NODES)
@@ -230,8 +229,8 @@ def _folded_view(folded: GraphLike) -> _View:
         shown = _cut(folded, sorted(rank, key=lambda node: (-rank[node], node))[:FOLDED_MAX_NODES])
         message += (f" The {FOLDED_MAX_NODES:,} most connected of its {total:,} concepts and sources "
                     "are shown.")
-    weights = {(source, target): float(data["count"]) for source, targets in shown.succ.items()
-               for target, data in targets.items() if isinstance(data.get("count"), int)}
+    weights = {(source, target): float(data["count"])
+               for source, target, data in edges_of(shown) if isinstance(data.get("count"), int)}
     return _View(shown, folded=True, message=message, weights=weights, node_count=info.nodes,
                  edge_count=info.edges)
 

@@ -7,7 +7,7 @@ DiGraph's ``nodes``, ``succ`` and ``graph`` are the same Mappings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -36,3 +36,10 @@ class Digraph:
     nodes: Mapping[str, Mapping[str, Any]]
     succ: Mapping[str, Mapping[str, Mapping[str, Any]]]
     graph: Mapping[str, Any] = field(default_factory=dict)
+
+
+def edges_of(graph: GraphLike) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """Each edge of ``graph`` with its attributes, in the order of ``succ``."""
+    for source, targets in graph.succ.items():
+        for target, data in targets.items():
+            yield source, target, data

@@ -31,7 +31,7 @@ from typing import Any
 
 from mlops_graph.extract.concepts import Concept, ConceptIndex
 from mlops_graph.extract.urls import web_host
-from mlops_graph.graph.digraph import Attrs, Digraph, GraphLike
+from mlops_graph.graph.digraph import Attrs, Digraph, GraphLike, edges_of
 from mlops_graph.graph.mapping import NoteMapping
 from mlops_graph.model import SourceRef
 
@@ -83,35 +83,34 @@ def fold_graph(graph: GraphLike, threshold: int) -> Digraph:
     kept_edges: list[tuple[str, str, str]] = []
 
     edge_count = 0
-    for a, targets in graph.succ.items():
+    for a, b, data in edges_of(graph):
+        edge_count += 1
         kind_a = kinds[a]
-        for b, data in targets.items():
-            edge_count += 1
-            kind_b = kinds[b]
-            relation = data.get("relation")
-            if kind_a in QUOTED_KINDS:
-                if kind_b not in QUOTED_KINDS:
-                    linked.setdefault(a, {}).setdefault(kind_b, []).append(b)
-                    if kind_b == "concept" and relation == "defines":
-                        defining[b] += 1
-            elif kind_b in QUOTED_KINDS:
-                linked.setdefault(b, {}).setdefault(kind_a, []).append(a)
-            elif kind_a == "note":
-                if kind_b == "concept":
-                    notes[b].add(a)
-            elif kind_a == "page":
-                if kind_b == "source":
-                    pages[b].add(a)
-                    page_sources.setdefault(a, []).append(b)
-            elif kind_b == "note":
-                if kind_a == "concept":
-                    notes[a].add(b)
-            elif kind_b == "page":
-                if kind_a == "source":
-                    pages[a].add(b)
-                    page_sources.setdefault(b, []).append(a)
-            elif kind_a in KEPT_KINDS and kind_b in KEPT_KINDS:
-                kept_edges.append((a, b, relation if isinstance(relation, str) else ""))
+        kind_b = kinds[b]
+        relation = data.get("relation")
+        if kind_a in QUOTED_KINDS:
+            if kind_b not in QUOTED_KINDS:
+                linked.setdefault(a, {}).setdefault(kind_b, []).append(b)
+                if kind_b == "concept" and relation == "defines":
+                    defining[b] += 1
+        elif kind_b in QUOTED_KINDS:
+            linked.setdefault(b, {}).setdefault(kind_a, []).append(a)
+        elif kind_a == "note":
+            if kind_b == "concept":
+                notes[b].add(a)
+        elif kind_a == "page":
+            if kind_b == "source":
+                pages[b].add(a)
+                page_sources.setdefault(a, []).append(b)
+        elif kind_b == "note":
+            if kind_a == "concept":
+                notes[a].add(b)
+        elif kind_b == "page":
+            if kind_a == "source":
+                pages[a].add(b)
+                page_sources.setdefault(b, []).append(a)
+        elif kind_a in KEPT_KINDS and kind_b in KEPT_KINDS:
+            kept_edges.append((a, b, relation if isinstance(relation, str) else ""))
 
     pairs: dict[str, dict[str, int]] = {}
     for definition, by_kind in linked.items():

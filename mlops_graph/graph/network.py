@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mlops_graph.extract.concepts import ConceptIndex
-from mlops_graph.graph.digraph import Digraph
+from mlops_graph.graph.digraph import Digraph, edges_of
 from mlops_graph.graph.fold import FOLDED_KINDS, Census, concept_attrs, fold_graph, fold_mappings, source_attrs
 from mlops_graph.graph.mapping import DefinitionRecord, NoteMapping
 
@@ -34,7 +34,7 @@ def to_networkx(mappings: list[NoteMapping], index: ConceptIndex, *, fold_above:
     plain = to_digraph(mappings, index, fold_above=fold_above)
     graph = nx.DiGraph(**plain.graph)
     graph.add_nodes_from(plain.nodes.items())
-    graph.add_edges_from((a, b, data) for a, targets in plain.succ.items() for b, data in targets.items())
+    graph.add_edges_from(edges_of(plain))
     return graph
 
 
