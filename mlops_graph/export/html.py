@@ -9,13 +9,14 @@ Every string taken from the graph travels as JSON inside ``<script type="applica
 ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and the page's script builds the DOM with
 ``textContent`` only. A Content-Security-Policy meta element forbids every network fetch.
 
-How the page is laid out depends on the graph's size:
+The graph is a :class:`~mlops_graph.graph.digraph.Digraph` (a build's, from
+``network.to_digraph``) or a networkx DiGraph. How the page is laid out depends on its size:
 
 * up to :data:`PHYSICS_MAX_NODES` nodes, vis-network's physics places the nodes in the browser and is
   switched off once stable;
-* above that, positions are computed here and physics stays off: networkx's Fruchterman-Reingold
-  (:func:`networkx.spring_layout`) up to :data:`SPRING_MAX_NODES` nodes, a numpy force layout with
-  sampled repulsion beyond;
+* above that, positions are computed here and physics stays off (:mod:`mlops_graph.export.layout`):
+  networkx's Fruchterman-Reingold (:func:`networkx.spring_layout`) up to :data:`SPRING_MAX_NODES`
+  nodes, a numpy force layout with sampled repulsion beyond;
 * above :data:`FOLD_THRESHOLD` nodes, notes, definitions and cited pages are folded into counts on
   the concepts and sources they touch (:func:`mlops_graph.graph.fold.fold_graph`), before any layout
   is computed; if the folded graph still has more than :data:`FOLDED_MAX_NODES` nodes, the most

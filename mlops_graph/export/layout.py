@@ -3,7 +3,8 @@
 Up to :data:`PHYSICS_MAX_NODES` nodes the browser's physics places the nodes; above, positions are
 computed here: networkx's Fruchterman-Reingold (:func:`networkx.spring_layout`) up to
 :data:`SPRING_MAX_NODES` nodes, a numpy force layout with sampled repulsion beyond. Both use a fixed
-seed, so the same graph always gets the same positions.
+seed, so the same graph always gets the same positions. The graph is an adjacency dict
+(:func:`undirected`); networkx and numpy are loaded only for the layouts computed here.
 """
 
 from __future__ import annotations

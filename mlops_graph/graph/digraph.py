@@ -1,8 +1,9 @@
 """A directed graph as plain dicts, read the way a networkx DiGraph is read.
 
-The page and the fold are made from a :class:`Digraph`; ``network.to_networkx`` wraps one in a
-:class:`networkx.DiGraph`. Code that reads a graph through :class:`GraphLike` takes either: a
-DiGraph's ``nodes``, ``succ`` and ``graph`` are the same Mappings.
+The graph of the notes and its folded form are :class:`Digraph` objects (``network.to_digraph``);
+``network.to_networkx`` copies one into a :class:`networkx.DiGraph`. Code that reads a graph as a
+:class:`GraphLike` (the page, the fold) takes either: a DiGraph has the same ``nodes``, ``succ``
+and ``graph`` Mappings.
 """
 
 from __future__ import annotations
