@@ -27,6 +27,7 @@ from mlops_graph.export.html import (
     render_html,
     safe_http_url,
 )
+from mlops_graph.graph.digraph import GraphLike, edges_of
 from mlops_graph.graph.fold import Census, fold_graph, folded_info
 from mlops_graph.graph.network import to_networkx
 from mlops_graph.pipeline import BuildResult
@@ -465,8 +466,8 @@ def test_folded_view_keeps_the_most_connected_nodes(monkeypatch: pytest.MonkeyPa
 # ----------------------------------------------------------------------------- folding the mappings
 
 
-def _graph_data(graph: nx.DiGraph) -> tuple[Any, ...]:
-    return (graph.graph, dict(graph.nodes(data=True)), {(u, v): d for u, v, d in graph.edges(data=True)})
+def _graph_data(graph: GraphLike) -> tuple[Any, ...]:
+    return dict(graph.graph), dict(graph.nodes), {(u, v): d for u, v, d in edges_of(graph)}
 
 
 @pytest.mark.parametrize("build_name", ["corpus_build", "mixed_build"])

@@ -9,13 +9,14 @@ Every string taken from the graph travels as JSON inside ``<script type="applica
 ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and the page's script builds the DOM with
 ``textContent`` only. A Content-Security-Policy meta element forbids every network fetch.
 
-How the page is laid out depends on the graph's size:
+The graph is a :class:`~mlops_graph.graph.digraph.Digraph` (a build's, from
+``network.to_digraph``) or a networkx DiGraph. How the page is laid out depends on its size:
 
 * up to :data:`PHYSICS_MAX_NODES` nodes, vis-network's physics places the nodes in the browser and is
   switched off once stable;
-* above that, positions are computed here and physics stays off: networkx's Fruchterman-Reingold
-  (:func:`networkx.spring_layout`) up to :data:`SPRING_MAX_NODES` nodes, a numpy force layout with
-  sampled repulsion beyond;
+* above that, positions are computed here and physics stays off (:mod:`mlops_graph.export.layout`):
+  networkx's Fruchterman-Reingold (:func:`networkx.spring_layout`) up to :data:`SPRING_MAX_NODES`
+  nodes, a numpy force layout with sampled repulsion beyond;
 * above :data:`FOLD_THRESHOLD` nodes, notes, definitions and cited pages are folded into counts on
   the concepts and sources they touch (:func:`mlops_graph.graph.fold.fold_graph`), before any layout
   is computed; if the folded graph still has more than :data:`FOLDED_MAX_NODES` nodes, the most
@@ -37,8 +38,6 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
 from mlops_graph.export.details import (
     DETAIL_LIST_MAX,
     LABEL_MAX_CHARS,
@@ -59,7 +58,7 @@ from mlops_graph.export.layout import (
     sizes,
     undirected,
 )
-from mlops_graph.graph.digraph import from_adjacency
+from mlops_graph.graph.digraph import Digraph, GraphLike, edges_of
 from mlops_graph.graph.fold import FOLDED_KINDS, fold_graph, folded_info
 
 if TYPE_CHECKING:
@@ -117,7 +116,7 @@ _JSON_ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
 class _View:
     """The graph as shown: all of it, or its folded form."""
 
-    graph: nx.DiGraph
+    graph: GraphLike
     folded: bool
     message: str
     weights: dict[tuple[str, str], float]
@@ -127,25 +126,26 @@ class _View:
 
 def render(graphs: Graphs) -> bytes:
     """The page of a build (``export.outputs``)."""
-    from mlops_graph.graph.network import to_networkx
+    from mlops_graph.graph.network import to_digraph
 
-    graph = to_networkx(graphs.mappings, graphs.index, fold_above=FOLD_THRESHOLD)
+    graph = to_digraph(graphs.mappings, graphs.index, fold_above=FOLD_THRESHOLD)
     return render_html(graph, title="mlops-graph").encode("utf-8")
 
 
-def render_html(graph: nx.DiGraph, *, title: str = "mlops-graph") -> str:
-    """Return the interactive page for ``graph`` as one self-contained HTML document.
+def render_html(graph: GraphLike, *, title: str = "mlops-graph") -> str:
+    """Return the interactive page for ``graph`` (a :class:`~mlops_graph.graph.digraph.Digraph` or a
+    networkx DiGraph) as one self-contained HTML document.
 
     The same graph and title always give the same string: nodes and edges are ordered by id and the
     layouts use a fixed seed.
     """
-    if folded_info(graph) is None and graph.number_of_nodes() <= FOLD_THRESHOLD:
+    if folded_info(graph) is None and len(graph.nodes) <= FOLD_THRESHOLD:
         view = _full_view(graph)
     else:
         view = _folded_view(graph if folded_info(graph) is not None else fold_graph(graph, FOLD_THRESHOLD))
     shown = view.graph
     node_ids = sorted(shown.nodes)
-    edge_keys = sorted((str(u), str(v), _relation(d)) for u, v, d in shown.edges(data=True))
+    edge_keys = sorted((source, target, _relation(data)) for source, target, data in edges_of(shown))
     graph_u = undirected(node_ids, edge_keys, view.weights)
     node_sizes = sizes(graph_u)
     positions, layout_name = layout(graph_u, large_above=FOLDED_MAX_NODES)
@@ -204,18 +204,18 @@ def render_html(graph: nx.DiGraph, *, title: str = "mlops-graph") -> str:
 # ----------------------------------------------------------------------------------------------- views
 
 
-def _full_view(graph: nx.DiGraph) -> _View:
-    count = graph.number_of_nodes()
+def _full_view(graph: GraphLike) -> _View:
+    count = len(graph.nodes)
     if count > PHYSICS_MAX_NODES:
         message = (f"Full view: all {count:,} nodes. The layout was computed in advance (more than "
                    f"{PHYSICS_MAX_NODES:,} nodes), so nodes stay where they are drawn.")
     else:
         message = f"Full view: all {count:,} nodes."
     return _View(graph, folded=False, message=message, weights={}, node_count=count,
-                 edge_count=graph.number_of_edges())
+                 edge_count=sum(len(targets) for targets in graph.succ.values()))
 
 
-def _folded_view(folded: nx.DiGraph) -> _View:
+def _folded_view(folded: GraphLike) -> _View:
     """The view of a folded graph (see :mod:`mlops_graph.graph.fold`), cut to its most connected nodes."""
     info = folded_info(folded)
     if info is None:
@@ -224,24 +224,23 @@ def _folded_view(folded: nx.DiGraph) -> _View:
                f"{info.hidden:,} notes, definitions and cited pages are folded into counts on the "
                "concepts and sources they touch (see each node's details).")
     shown = folded
-    total = folded.number_of_nodes()
+    total = len(folded.nodes)
     if total > FOLDED_MAX_NODES:
-        rank = {node: _rank(attrs) for node, attrs in folded.nodes(data=True)}
+        rank = {node: _rank(attrs) for node, attrs in folded.nodes.items()}
         shown = _cut(folded, sorted(rank, key=lambda node: (-rank[node], node))[:FOLDED_MAX_NODES])
         message += (f" The {FOLDED_MAX_NODES:,} most connected of its {total:,} concepts and sources "
                     "are shown.")
-    weights = {(source, target): float(count)
-               for source, target, count in shown.edges(data="count") if isinstance(count, int)}
+    weights = {(source, target): float(data["count"])
+               for source, target, data in edges_of(shown) if isinstance(data.get("count"), int)}
     return _View(shown, folded=True, message=message, weights=weights, node_count=info.nodes,
                  edge_count=info.edges)
 
 
-def _cut(graph: nx.DiGraph, nodes: list[str]) -> nx.DiGraph:
-    """The subgraph of ``graph`` on ``nodes``, sharing its attribute dicts (faster to read than a view)."""
+def _cut(graph: GraphLike, nodes: list[str]) -> Digraph:
+    """The subgraph of ``graph`` on ``nodes``, sharing its attribute dicts."""
     kept = set(nodes)
     succ = {node: {target: data for target, data in graph.succ[node].items() if target in kept} for node in nodes}
-    pred = {node: {source: data for source, data in graph.pred[node].items() if source in kept} for node in nodes}
-    return from_adjacency({node: graph.nodes[node] for node in nodes}, succ, pred, **graph.graph)
+    return Digraph({node: graph.nodes[node] for node in nodes}, succ)
 
 
 def _rank(attrs: Mapping[str, Any]) -> int:

@@ -3,7 +3,8 @@
 Up to :data:`PHYSICS_MAX_NODES` nodes the browser's physics places the nodes; above, positions are
 computed here: networkx's Fruchterman-Reingold (:func:`networkx.spring_layout`) up to
 :data:`SPRING_MAX_NODES` nodes, a numpy force layout with sampled repulsion beyond. Both use a fixed
-seed, so the same graph always gets the same positions.
+seed, so the same graph always gets the same positions. The graph is an adjacency dict
+(:func:`undirected`); networkx and numpy are loaded only for the layouts computed here.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
-
-import networkx as nx
 
 if TYPE_CHECKING:  # numpy is loaded only for the layouts computed here (large graphs)
     import numpy as np
@@ -37,64 +36,55 @@ NODE_SIZE_MIN = 8.0
 NODE_SIZE_MAX = 30.0
 
 
-def undirected(node_ids: list[str], edge_keys: list[tuple[str, str, str]],
-               weights: Mapping[tuple[str, str], float]) -> nx.Graph:
-    """The graph without directions, loops or relations: each pair of linked nodes has one edge whose
-    ``weight`` sums those of its edges (``weights``, or 1). Nodes and edges are added in the order given.
+Undirected = dict[str, dict[str, float]]
+"""Each node's neighbours with the weight of the edge between them."""
 
-    Its adjacency dicts are filled directly (as ``add_edge`` fills them, but for a fraction of the
-    cost); should a networkx version keep its graph differently, the public methods are used instead.
-    """
-    adj: dict[str, dict[str, dict[str, float]]] = {node: {} for node in node_ids}
-    for source, target, _ in edge_keys:
-        if source == target:
-            continue
-        weight = weights.get((source, target), 1.0)
-        data = adj[source].get(target)
-        if data is None:
-            adj[source][target] = adj[target][source] = {"weight": weight}
-        else:
-            data["weight"] += weight
-    graph = nx.Graph()
-    inner = [getattr(graph, name, None) for name in ("_node", "_adj")]
-    parts = [part for part in inner if isinstance(part, dict) and not part]
-    if len(parts) == 2:
-        parts[0].update((node, {}) for node in node_ids)
-        parts[1].update(adj)
-        return graph
-    graph.add_nodes_from(node_ids)
+
+def undirected(node_ids: list[str], edge_keys: list[tuple[str, str, str]],
+               weights: Mapping[tuple[str, str], float]) -> Undirected:
+    """The graph without directions, loops or relations: each pair of linked nodes has one edge whose
+    weight sums those of its edges (``weights``, or 1). Nodes and edges are added in the order given."""
+    adj: Undirected = {node: {} for node in node_ids}
     for source, target, _ in edge_keys:
         if source != target:
-            graph.add_edge(source, target, weight=adj[source][target]["weight"])
-    return graph
+            weight = adj[source].get(target, 0.0) + weights.get((source, target), 1.0)
+            adj[source][target] = adj[target][source] = weight
+    return adj
 
 
-def sizes(undirected: nx.Graph) -> dict[str, float]:
+def sizes(undirected: Undirected) -> dict[str, float]:
     """Node size from weighted degree centrality, on a square-root scale."""
-    if undirected.number_of_nodes() == 0:
-        return {}
-    degree = {str(node): float(value) for node, value in undirected.degree(weight="weight")}
-    top = max(degree.values()) or 1.0
+    degree = {node: sum(neighbours.values()) for node, neighbours in undirected.items()}
+    top = max(degree.values(), default=0.0) or 1.0
     return {node: round(NODE_SIZE_MIN + (NODE_SIZE_MAX - NODE_SIZE_MIN) * math.sqrt(value / top), 1)
             for node, value in degree.items()}
 
 
-def layout(undirected: nx.Graph, *, large_above: int) -> tuple[dict[str, tuple[float, float]] | None, str]:
+def layout(undirected: Undirected, *, large_above: int) -> tuple[dict[str, tuple[float, float]] | None, str]:
     """Pixel positions by node id, or None when the browser's physics lays the graph out."""
-    count = undirected.number_of_nodes()
+    count = len(undirected)
     if count <= PHYSICS_MAX_NODES:
         return None, "physics"
     import numpy as np
 
-    order = [str(node) for node in undirected.nodes]
+    order = list(undirected)
+    index = {node: i for i, node in enumerate(order)}
+    seen: set[str] = set()
+    edges: list[tuple[int, int, float]] = []
+    for node, neighbours in undirected.items():  # each edge once, as networkx lists them
+        seen.add(node)
+        edges += ((index[node], index[other], weight) for other, weight in neighbours.items() if other not in seen)
     if count <= SPRING_MAX_NODES:
-        raw = nx.spring_layout(undirected, seed=LAYOUT_SEED, iterations=50)
+        import networkx as nx
+
+        graph = nx.Graph()
+        graph.add_nodes_from(order)
+        graph.add_weighted_edges_from((order[i], order[j], weight) for i, j, weight in edges)
+        raw = nx.spring_layout(graph, seed=LAYOUT_SEED, iterations=50)
         coords = np.array([raw[node] for node in order], dtype=np.float64)
         coords *= math.sqrt(count) / 2.0
         layout = "spring"
     else:
-        index = {node: i for i, node in enumerate(order)}
-        edges = [(index[str(u)], index[str(v)], float(w)) for u, v, w in undirected.edges(data="weight")]
         coords = _force_layout(count, edges, large_above)
         layout = "force"
     coords = (coords - coords.mean(axis=0)) * LAYOUT_PIXELS

@@ -7,12 +7,10 @@ from typing import TYPE_CHECKING
 
 from mlops_graph.config import REPORT_HEADING
 from mlops_graph.extract.concepts import ConceptIndex
-from mlops_graph.graph.consensus import ConsensusRow, agreement, consensus_by_term, cooccurrence
+from mlops_graph.graph.consensus import Centrality, ConsensusRow, agreement, consensus_by_term, cooccurrence
 from mlops_graph.graph.mapping import NoteMapping
 
 if TYPE_CHECKING:
-    import networkx as nx
-
     from mlops_graph.export.outputs import Graphs
 
 TOP_CONCEPTS = 10
@@ -36,9 +34,9 @@ def render(graphs: Graphs) -> bytes:
 
 def render_report(mappings: list[NoteMapping], index: ConceptIndex,
                   rows: list[ConsensusRow] | dict[str, list[ConsensusRow]],
-                  cooccurrence: nx.Graph, summary_line: str) -> str:
+                  cooccurrence: dict[str, Centrality], summary_line: str) -> str:
     """The report. ``rows``: the consensus rows (``graph.consensus``), or, per term, its first
-    rows (at least :data:`TOP_CONCEPTS`)."""
+    rows (at least :data:`TOP_CONCEPTS`); ``cooccurrence``: as ``graph.consensus.cooccurrence``."""
     terms: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"definitions": set(), "sources": set()})
     quotations = inferred = asides = 0
     for m in mappings:
@@ -95,9 +93,9 @@ def render_report(mappings: list[NoteMapping], index: ConceptIndex,
     lines += ["## Central concepts", "",
               "Concepts that definitions mention together most (PageRank over the co-occurrence graph).", "",
               "| concept | definitions | PageRank |", "| --- | ---: | ---: |"]
-    central = sorted(cooccurrence.nodes(data=True), key=lambda n: (-n[1]["pagerank"], n[1]["label"].casefold()))
-    lines += [f"| {_cell(d['label'])} | {d['definitions']} | {d['pagerank']:.4f} |" for _n, d in central[:TOP_CENTRAL]]
-    used = set(cooccurrence.nodes) | set(terms)
+    central = sorted(cooccurrence.values(), key=lambda c: (-c.pagerank, c.label.casefold()))
+    lines += [f"| {_cell(c.label)} | {c.definitions} | {c.pagerank:.4f} |" for c in central[:TOP_CENTRAL]]
+    used = set(cooccurrence) | set(terms)
     for m in mappings:
         used.update(m.mentioned)
     orphans = sorted((c.pref_label for c in index.concepts.values() if c.iri not in used), key=str.casefold)

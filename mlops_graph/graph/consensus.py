@@ -1,17 +1,14 @@
-"""What the definitions agree on: per term, the concepts that distinct sources mention, and a
-concept co-occurrence graph with centrality (networkx)."""
+"""What the definitions agree on: per term, the concepts that distinct sources mention, and the
+centrality of each concept in the graph of concepts mentioned together."""
 
 from __future__ import annotations
 
 from collections import Counter
 from itertools import combinations
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from mlops_graph.extract.concepts import ConceptIndex
 from mlops_graph.graph.mapping import NoteMapping
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 
 class ConsensusRow(NamedTuple):
@@ -93,46 +90,50 @@ def consensus(mappings: list[NoteMapping], index: ConceptIndex) -> list[Consensu
     return [row for _term, rows in consensus_by_term(agreement(mappings), index) for row in rows]
 
 
-def cooccurrence(mappings: list[NoteMapping], index: ConceptIndex) -> nx.Graph:
-    """Concepts as nodes, joined when one definition mentions both (``weight``: how many
-    definitions); each node carries ``label``, ``definitions``, ``degree`` and ``pagerank``."""
-    import networkx as nx
+class Centrality(NamedTuple):
+    """A concept of the co-occurrence graph: its label, how many definitions mention it, its degree
+    centrality and its PageRank (both rounded to six places)."""
 
-    found = definition_concepts(mappings)
+    label: str
+    definitions: int
+    degree: float
+    pagerank: float
+
+
+def cooccurrence(mappings: list[NoteMapping], index: ConceptIndex) -> dict[str, Centrality]:
+    """Each concept a definition mentions, by IRI in order, in the graph that joins two concepts
+    when one definition mentions both (its edges weighted by how many definitions do)."""
     alone: Counter[str] = Counter()
     pairs: Counter[tuple[str, str]] = Counter()
-    for concepts in found.values():
+    for concepts in definition_concepts(mappings).values():
         ordered = sorted(concepts)
         alone.update(ordered)
         pairs.update(combinations(ordered, 2))
-    g = nx.Graph()
-    for concept in sorted(alone):
-        g.add_node(concept, label=index.concepts[concept].pref_label, definitions=alone[concept])
-    for (a, b), weight in sorted(pairs.items()):
-        g.add_edge(a, b, weight=weight)
-    degree = nx.degree_centrality(g) if len(g) > 1 else {n: 0.0 for n in g}
-    rank = pagerank(g) if g.number_of_edges() else {n: 1 / len(g) for n in g}
-    for node in g:
-        g.nodes[node]["degree"] = round(degree[node], 6)
-        g.nodes[node]["pagerank"] = round(rank[node], 6)
-    return g
+    nodes = sorted(alone)
+    edges = sorted(pairs.items())
+    degree = Counter(concept for pair, _weight in edges for concept in pair)
+    share = 1.0 / (len(nodes) - 1.0) if len(nodes) > 1 else 0.0
+    rank = pagerank(nodes, edges) if edges else {node: 1 / len(nodes) for node in nodes}
+    return {node: Centrality(index.concepts[node].pref_label, alone[node], round(degree[node] * share, 6),
+                             round(rank[node], 6)) for node in nodes}
 
 
-def pagerank(g: nx.Graph, alpha: float = 0.85, max_iter: int = 100, tol: float = 1e-6) -> dict[str, float]:
-    """PageRank of an undirected graph weighted by ``weight``, as ``networkx.pagerank`` computes it
-    (power iteration; a node without edges gives its rank to every node), in plain Python: the
-    graphs of real gardens are small, and this spares loading scipy."""
-    nodes = list(g)
+def pagerank(nodes: list[str], edges: list[tuple[tuple[str, str], int]], alpha: float = 0.85,
+             max_iter: int = 100, tol: float = 1e-6) -> dict[str, float]:
+    """PageRank of an undirected graph (``edges``: each pair of nodes with its weight), as
+    ``networkx.pagerank`` computes it (power iteration; a node without edges gives its rank to every
+    node), in plain Python: the graphs of real gardens are small, and this spares loading networkx
+    and scipy."""
     count = len(nodes)
     at = {node: i for i, node in enumerate(nodes)}
     out = [0.0] * count
-    edges: list[tuple[int, int, float]] = []
-    for a, b, weight in g.edges(data="weight", default=1):
+    both: list[tuple[int, int, float]] = []
+    for (a, b), weight in edges:
         i, j = at[a], at[b]
-        edges += [(i, j, weight), (j, i, weight)]
+        both += [(i, j, weight), (j, i, weight)]
         out[i] += weight
         out[j] += weight
-    share = [(i, j, weight / out[i]) for i, j, weight in edges]
+    share = [(i, j, weight / out[i]) for i, j, weight in both]
     dangling = [i for i in range(count) if out[i] == 0]
     x = [1.0 / count] * count
     for _ in range(max_iter):

@@ -1,35 +1,46 @@
-"""A networkx DiGraph made from adjacency dicts, without one method call per edge."""
+"""A directed graph as plain dicts, read the way a networkx DiGraph is read.
+
+The graph of the notes and its folded form are :class:`Digraph` objects (``network.to_digraph``);
+``network.to_networkx`` copies one into a :class:`networkx.DiGraph`. Code that reads a graph as a
+:class:`GraphLike` (the page, the fold) takes either: a DiGraph has the same ``nodes``, ``succ``
+and ``graph`` Mappings.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-import networkx as nx
-
-Adjacency = Mapping[str, Mapping[str, Mapping[str, Any]]]
+Attrs = dict[str, Any]
 
 
-def from_adjacency(node: Mapping[str, Mapping[str, Any]], succ: Adjacency, pred: Adjacency,
-                   **graph_attrs: Any) -> nx.DiGraph:
-    """A DiGraph holding these dicts (networkx's documented dict-of-dicts structure).
+class GraphLike(Protocol):
+    """What is read of a graph: its nodes' attributes, its edges' attributes, its own attributes."""
 
-    ``node`` maps each node to its attribute dict; ``succ`` and ``pred`` map every node to its
-    successors' (predecessors') edge attribute dicts, the same dict for both ends of an edge. The
-    dicts are taken over, not copied.
+    @property
+    def nodes(self) -> Mapping[str, Mapping[str, Any]]: ...
 
-    ``add_edges_from`` costs about 3 µs per edge, and a 10,000-note graph has a million edges;
-    filling the structure directly costs a fraction of that. Should a networkx version keep its
-    graph differently, the public methods are used instead.
-    """
-    g = nx.DiGraph(**graph_attrs)
-    inner = [getattr(g, name, None) for name in ("_node", "_succ", "_pred", "_adj")]
-    parts = [part for part in inner if isinstance(part, dict) and not part]
-    if len(parts) == 4 and parts[1] is parts[3]:
-        parts[0].update(node)
-        parts[1].update(succ)
-        parts[2].update(pred)
-        return g
-    g.add_nodes_from(node.items())
-    g.add_edges_from((a, b, data) for a, targets in succ.items() for b, data in targets.items())
-    return g
+    @property
+    def succ(self) -> Mapping[str, Mapping[str, Mapping[str, Any]]]: ...
+
+    @property
+    def graph(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Digraph:
+    """``nodes`` maps each node to its attributes, ``succ`` every node to its successors' edge
+    attributes; ``graph`` holds the graph's own attributes. Nodes and edges keep the order they were
+    added in."""
+
+    nodes: Mapping[str, Mapping[str, Any]]
+    succ: Mapping[str, Mapping[str, Mapping[str, Any]]]
+    graph: Mapping[str, Any] = field(default_factory=dict)
+
+
+def edges_of(graph: GraphLike) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """Each edge of ``graph`` with its attributes, in the order of ``succ``."""
+    for source, targets in graph.succ.items():
+        for target, data in targets.items():
+            yield source, target, data

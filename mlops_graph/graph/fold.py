@@ -1,9 +1,10 @@
 """The folded view of a large graph: its concepts and sources, with the notes, definitions and cited
 pages that touch them folded into counts.
 
-A folded graph is a :class:`networkx.DiGraph` whose ``graph.graph["folded"]`` is a :class:`Folded`
-(what the whole graph held). Each node is a concept or a source with its usual ``kind``, ``label``
-and ``details``, and a ``folded`` dict of counts:
+A folded graph is a :class:`~mlops_graph.graph.digraph.Digraph` (from ``network.to_networkx``, a
+networkx DiGraph) whose ``graph["folded"]`` is a :class:`Folded` (what the whole graph held). Each
+node is a concept or a source with its usual ``kind``, ``label`` and ``details``, and a ``folded``
+dict of counts:
 
 * ``definitions``: the definitions that define, mention or are attributed to it (directly, or for a
   source through the cited page it publishes), and ``notes``: the notes holding them (for a concept,
@@ -28,11 +29,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
-
 from mlops_graph.extract.concepts import Concept, ConceptIndex
 from mlops_graph.extract.urls import web_host
-from mlops_graph.graph.digraph import from_adjacency
+from mlops_graph.graph.digraph import Attrs, Digraph, GraphLike, edges_of
 from mlops_graph.graph.mapping import NoteMapping
 from mlops_graph.model import SourceRef
 
@@ -45,12 +44,10 @@ KEPT_KINDS = frozenset({"concept", "source"})
 #: The relation of an edge made of folded definitions.
 FOLDED_RELATION = "folded definitions"
 
-Attrs = dict[str, Any]
-
 
 @dataclass(frozen=True, slots=True)
 class Folded:
-    """What the whole graph held, kept on a folded graph as ``graph.graph["folded"]``."""
+    """What the whole graph held, kept on a folded graph as ``graph["folded"]``."""
 
     nodes: int
     edges: int
@@ -60,7 +57,7 @@ class Folded:
     """The node count above which the graph was folded."""
 
 
-def folded_info(graph: nx.DiGraph) -> Folded | None:
+def folded_info(graph: GraphLike) -> Folded | None:
     """The :class:`Folded` of a folded graph, None for any other graph."""
     info = graph.graph.get("folded")
     return info if isinstance(info, Folded) else None
@@ -69,13 +66,13 @@ def folded_info(graph: nx.DiGraph) -> Folded | None:
 # ------------------------------------------------------------------------------------ any graph
 
 
-def fold_graph(graph: nx.DiGraph, threshold: int) -> nx.DiGraph:
-    """The folded form of ``graph``, a graph whose nodes have a ``kind``.
+def fold_graph(graph: GraphLike, threshold: int) -> Digraph:
+    """The folded form of ``graph`` (a Digraph or a networkx DiGraph), whose nodes have a ``kind``.
 
     One pass over the edges collects, per definition, its notes, concepts and sources (directly or
     through its cited page's publisher); the counts and the source-to-concept links follow from that.
     """
-    kinds = {node: _kind(attrs) for node, attrs in graph.nodes(data=True)}
+    kinds = {node: _kind(attrs) for node, attrs in graph.nodes.items()}
     kept = [node for node, kind in kinds.items() if kind in KEPT_KINDS]
     definitions: dict[str, set[str]] = {node: set() for node in kept}
     notes: dict[str, set[str]] = {node: set() for node in kept}
@@ -86,10 +83,11 @@ def fold_graph(graph: nx.DiGraph, threshold: int) -> nx.DiGraph:
     kept_edges: list[tuple[str, str, str]] = []
 
     edge_count = 0
-    for a, b, relation in graph.edges(data="relation"):
+    for a, b, data in edges_of(graph):
         edge_count += 1
         kind_a = kinds[a]
         kind_b = kinds[b]
+        relation = data.get("relation")
         if kind_a in QUOTED_KINDS:
             if kind_b not in QUOTED_KINDS:
                 linked.setdefault(a, {}).setdefault(kind_b, []).append(b)
@@ -142,7 +140,7 @@ def _kind(attrs: Mapping[str, Any]) -> str:
 
 
 def _folded_graph(info: Folded, nodes: Iterable[tuple[str, Mapping[str, Any]]], counts: dict[str, dict[str, int]],
-                  kept_edges: list[tuple[str, str, str]], pairs: Mapping[str, Mapping[str, int]]) -> nx.DiGraph:
+                  kept_edges: list[tuple[str, str, str]], pairs: Mapping[str, Mapping[str, int]]) -> Digraph:
     attrs = dict(nodes)
     for iri in attrs:
         counts[iri]["links"] = 0
@@ -154,23 +152,14 @@ def _folded_graph(info: Folded, nodes: Iterable[tuple[str, Mapping[str, Any]]], 
         counts[source]["links"] += 1
         counts[target]["links"] += 1
     node = {iri: {**attrs[iri], "folded": counts[iri]} for iri in sorted(attrs)}
-    succ: dict[str, dict[str, dict[str, Any]]] = {iri: {} for iri in node}
-    pred: dict[str, dict[str, dict[str, Any]]] = {iri: {} for iri in node}
+    succ: dict[str, dict[str, Attrs]] = {iri: {} for iri in node}
     for source, target, relation in kept_edges:
-        data = succ[source].get(target)
-        if data is None:
-            succ[source][target] = pred[target][source] = {"relation": relation}
-        else:
-            data["relation"] = relation
+        succ[source][target] = {"relation": relation}
     for source, weights in pairs.items():
         out = succ[source]
         for concept, weight in weights.items():
-            data = out.get(concept)
-            if data is None:
-                out[concept] = pred[concept][source] = {"relation": FOLDED_RELATION, "count": weight}
-            else:
-                data["count"] = weight
-    return from_adjacency(node, succ, pred, folded=info)
+            out.setdefault(concept, {"relation": FOLDED_RELATION})["count"] = weight
+    return Digraph(node, succ, {"folded": info})
 
 
 # ---------------------------------------------------------------------------------- the mappings
@@ -234,7 +223,7 @@ class Census:
         self.concepts = sorted(concepts)
 
 
-def fold_mappings(ordered: list[NoteMapping], index: ConceptIndex, census: Census, threshold: int) -> nx.DiGraph:
+def fold_mappings(ordered: list[NoteMapping], index: ConceptIndex, census: Census, threshold: int) -> Digraph:
     """The folded form of the graph ``network.to_networkx`` makes of ``ordered``, if ``census.lean``.
 
     It is the graph :func:`fold_graph` makes of the whole graph, made directly from the mappings:

@@ -1,17 +1,19 @@
-"""The graph as networkx: the view the HTML page draws and the analytics run on."""
+"""The graph of the notes as plain dicts (:class:`~mlops_graph.graph.digraph.Digraph`), which the
+HTML page draws, and as networkx (:func:`to_networkx`) for analysis."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from mlops_graph.extract.concepts import ConceptIndex
-from mlops_graph.graph.digraph import from_adjacency
+from mlops_graph.graph.digraph import Digraph, edges_of
 from mlops_graph.graph.fold import FOLDED_KINDS, Census, concept_attrs, fold_graph, fold_mappings, source_attrs
 from mlops_graph.graph.mapping import DefinitionRecord, NoteMapping
 
-__all__ = ["FOLDED_KINDS", "to_networkx"]
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["FOLDED_KINDS", "to_digraph", "to_networkx"]
 
 
 def to_networkx(mappings: list[NoteMapping], index: ConceptIndex, *, fold_above: int | None = None) -> nx.DiGraph:
@@ -27,6 +29,17 @@ def to_networkx(mappings: list[NoteMapping], index: ConceptIndex, *, fold_above:
     Nodes and edges come in the order they are first met, and a node described twice keeps its last
     description, as with ``add_node`` and ``add_edge``.
     """
+    import networkx as nx
+
+    plain = to_digraph(mappings, index, fold_above=fold_above)
+    graph = nx.DiGraph(**plain.graph)
+    graph.add_nodes_from(plain.nodes.items())
+    graph.add_edges_from(edges_of(plain))
+    return graph
+
+
+def to_digraph(mappings: list[NoteMapping], index: ConceptIndex, *, fold_above: int | None = None) -> Digraph:
+    """The graph :func:`to_networkx` returns, as plain dicts."""
     ordered = sorted(mappings, key=lambda x: x.iri)
     if fold_above is not None:
         census = Census(ordered)
@@ -37,10 +50,9 @@ def to_networkx(mappings: list[NoteMapping], index: ConceptIndex, *, fold_above:
     return _whole(ordered, index)
 
 
-def _whole(ordered: list[NoteMapping], index: ConceptIndex) -> nx.DiGraph:
+def _whole(ordered: list[NoteMapping], index: ConceptIndex) -> Digraph:
     node: dict[str, dict[str, Any]] = {}
     succ: dict[str, dict[str, dict[str, str]]] = {}
-    pred: dict[str, dict[str, dict[str, str]]] = {}
     source_defs: dict[str, int] = {}
     concept_defs: dict[str, list[str]] = {}
     concept_sources: dict[str, set[str]] = {}
@@ -48,18 +60,14 @@ def _whole(ordered: list[NoteMapping], index: ConceptIndex) -> nx.DiGraph:
 
     def edge(a: str, b: str, relation: str) -> None:
         if a not in node:
-            node[a], succ[a], pred[a] = {}, {}, {}
+            node[a], succ[a] = {}, {}
         if b not in node:
-            node[b], succ[b], pred[b] = {}, {}, {}
-        data = succ[a].get(b)
-        if data is None:
-            succ[a][b] = pred[b][a] = {"relation": relation}
-        else:
-            data["relation"] = relation
+            node[b], succ[b] = {}, {}
+        succ[a][b] = {"relation": relation}
 
     def describe(iri: str, attrs: dict[str, Any]) -> None:
         if iri not in node:
-            succ[iri], pred[iri] = {}, {}
+            succ[iri] = {}
         node[iri] = attrs
 
     for m in ordered:
@@ -88,29 +96,12 @@ def _whole(ordered: list[NoteMapping], index: ConceptIndex) -> nx.DiGraph:
                         "url": url, "source": quote.source.name}})
                     edge(d.iri, d.page_iri, "quotedFrom")
                     edge(d.page_iri, source_iri, "publisher")
-            if d.mentioned:
-                # The bulk of the edges: ``edge(d.iri, concept, "mentions")`` written out.
-                out = succ[d.iri]
-                for concept_iri in sorted(d.mentioned):
-                    if concept_iri not in node:
-                        node[concept_iri], succ[concept_iri], pred[concept_iri] = {}, {}, {}
-                    data = out.get(concept_iri)
-                    if data is None:
-                        out[concept_iri] = pred[concept_iri][d.iri] = {"relation": "mentions"}
-                    else:
-                        data["relation"] = "mentions"
-                    lines = concept_defs.get(concept_iri)
-                    if lines is None:
-                        concept_defs[concept_iri] = [line]
-                    else:
-                        lines.append(line)
-                    if source_iri:
-                        found = concept_sources.get(concept_iri)
-                        if found is None:
-                            concept_sources[concept_iri] = {source_iri}
-                        else:
-                            found.add(source_iri)
-                used.update(d.mentioned)
+            for concept_iri in sorted(d.mentioned):
+                edge(d.iri, concept_iri, "mentions")
+                concept_defs.setdefault(concept_iri, []).append(line)
+                if source_iri:
+                    concept_sources.setdefault(concept_iri, set()).add(source_iri)
+            used.update(d.mentioned)
     for iri in sorted(used):
         describe(iri, concept_attrs(index.concepts[iri], concept_defs.get(iri, []),
                                     len(concept_sources.get(iri, ()))))
@@ -118,7 +109,7 @@ def _whole(ordered: list[NoteMapping], index: ConceptIndex) -> nx.DiGraph:
         details = node[iri].get("details")
         if isinstance(details, dict):
             details["definitions"] = count
-    return from_adjacency(node, succ, pred)
+    return Digraph(node, succ)
 
 
 def _note(m: NoteMapping) -> dict[str, Any]:
