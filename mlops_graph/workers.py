@@ -12,7 +12,6 @@ travel as references, not copies, when the context is :class:`Shared` (has ``ref
 from __future__ import annotations
 
 import io
-import multiprocessing
 import os
 import pickle
 import signal
@@ -74,7 +73,7 @@ def worker_count(items: int, workers: int | None = None) -> int:
     """How many processes work on ``items`` items: ``workers`` if given, else one below
     :data:`PARALLEL_MIN_NOTES` and one per core (at most 8) above; one where processes cannot be
     forked (the context is handed to them by forking, never pickled)."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not hasattr(os, "fork"):
         return 1
     if workers is not None:
         return max(1, workers)
@@ -93,6 +92,8 @@ def map_notes(function: Callable[[I, C], R], items: Sequence[I], context: C, *, 
         done: Iterable[R] = (function(item, context) for item in items)
         yield from (progress(done, len(items)) if progress else done)
         return
+    import multiprocessing  # here: a build in one process never loads it
+
     deref = getattr(context, "deref", None)
     with multiprocessing.get_context("fork").Pool(count, initializer=_start, initargs=(function, context)) as pool:
         chunk = max(1, min(CHUNK_SIZE, len(items) // (4 * count)))  # a few items: one each

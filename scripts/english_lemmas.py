@@ -1,4 +1,4 @@
-"""Write mlops_graph/extract/english-lemmas.zlib from the installed simplemma's English dictionary.
+"""Write mlops_graph/extract/english-lemmas.bin from the installed simplemma's English dictionary.
 
 Run it after upgrading simplemma (the ``dev`` extra pins the version the shipped table was made from;
 tests/test_english.py fails until the table is rewritten):

@@ -5,7 +5,7 @@ whole corpus (report, suggestions, page) are made with the build; the Turtle fil
 the graphs' Turtle when they are read (:func:`output_files`), so writing them holds one large file
 in memory at a time. A module that also has ``pieces(graphs)`` (the whole-graph files) is
 written piece by piece, never whole in memory (:meth:`OutputFiles.pieces`). Modules are imported
-when their file is first made: a build whose page is switched off never loads networkx.
+when their file is first made: a build without ``--suggest`` never loads the keyword extractor.
 """
 
 from __future__ import annotations
