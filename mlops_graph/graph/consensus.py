@@ -119,7 +119,7 @@ def cooccurrence(mappings: list[NoteMapping], index: ConceptIndex) -> dict[str, 
 
 
 def pagerank(nodes: list[str], edges: list[tuple[tuple[str, str], int]], alpha: float = 0.85,
-             max_iter: int = 100, tol: float = 1e-6) -> dict[str, float]:
+             tol: float = 1e-6) -> dict[str, float]:
     """PageRank of an undirected graph (``edges``: each pair of nodes with its weight), as
     ``networkx.pagerank`` computes it (power iteration; a node without edges gives its rank to every
     node), in plain Python: the graphs of real gardens are small, and this spares loading networkx
@@ -136,7 +136,7 @@ def pagerank(nodes: list[str], edges: list[tuple[tuple[str, str], int]], alpha: 
     share = [(i, j, weight / out[i]) for i, j, weight in both]
     dangling = [i for i in range(count) if out[i] == 0]
     x = [1.0 / count] * count
-    for _ in range(max_iter):
+    while True:  # each step shrinks the change by ``alpha``: after k steps it is at most 2 * alpha**k
         last = x
         flow = [0.0] * count
         for i, j, part in share:
@@ -145,4 +145,3 @@ def pagerank(nodes: list[str], edges: list[tuple[tuple[str, str], int]], alpha: 
         x = [alpha * (f + lost) + (1 - alpha) / count for f in flow]
         if sum(abs(new - old) for new, old in zip(x, last, strict=True)) < count * tol:
             return dict(zip(nodes, x, strict=True))
-    raise RuntimeError(f"PageRank did not converge in {max_iter} iterations")
