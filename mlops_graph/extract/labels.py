@@ -21,10 +21,11 @@ from functools import lru_cache
 from mlops_graph.extract.english import lemma
 
 _LATIN = "0-9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0300-\u036f\u1e00-\u1eff"
-TOKEN = re.compile(rf"[{_LATIN}]+|[^\s{_LATIN}]")
-"""A run of Latin letters and digits, or any other single non-space character (CJK, punctuation)."""
-FOLD = frozenset("-/_\u2010\u2011")
+_FOLD = "-/_\u2010\u2011"
 """Separators dropped between words: "feature-store", "CI/CD", "feature_store"."""
+TOKEN = re.compile(rf"[{_LATIN}]+|[^\s{_LATIN}{re.escape(_FOLD)}]")
+"""A run of Latin letters and digits, or any other single non-space character (CJK, punctuation)
+but the separators, which fall between tokens like spaces."""
 _PLURAL_ACRONYM = re.compile(r"([A-Z][A-Z0-9]+)s")
 BARRIER = "\x00"
 """The normal form of a token inside a URL or a code span: no label contains it."""
@@ -57,4 +58,4 @@ def normal_form(token: str) -> str:
 
 def normalize_label(label: str) -> str:
     """The comparison key of a label in the concept index: its tokens' normal forms, case-folded."""
-    return " ".join(normal_form(t) for t in TOKEN.findall(label) if t not in FOLD).casefold()
+    return " ".join(map(normal_form, TOKEN.findall(label))).casefold()

@@ -21,24 +21,23 @@ Liquid), or in a word right after a backslash (a TeX command such as ``\\log`` i
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
-from operator import itemgetter
-from typing import cast
+from itertools import accumulate, compress
 
 import ahocorasick
 from rapidfuzz.distance import DamerauLevenshtein
 
 from mlops_graph.extract.concepts import Concept
 from mlops_graph.extract.english import known
-from mlops_graph.extract.labels import BARRIER, FOLD, TOKEN, cased, normal_form
+from mlops_graph.extract.labels import BARRIER, TOKEN, cased, normal_form
 from mlops_graph.model import Note
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'`]+", re.IGNORECASE)
-_CHUNK = re.compile(r"\S+")
+_PARTS = re.compile(f"({TOKEN.pattern})")
+"""Splits a text into what lies between tokens and the tokens: [gap, token, gap, token, …, gap]."""
 _WILD = "\x01"
 STOP_LABELS = frozenset({
     "say", "said", "set", "way", "part", "process", "system", "business", "team", "value", "time",
@@ -50,10 +49,6 @@ _MIN_FUZZY_PHRASE = 8
 """Multi-word labels shorter than this (in characters) are matched exactly only."""
 _MIN_FUZZY_WORD = 10
 """Single-word labels shorter than this are matched exactly only ("ModelOps" is not "modelos")."""
-
-_NORMAL = itemgetter(0)
-_SPANS = itemgetter(1)
-_ODD = itemgetter(2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,51 +68,6 @@ def _unknown(token: str) -> bool:
     """A word of four letters or more, not an acronym, that the English table does not know: maybe a typo."""
     return (len(token) >= 4 and token.isalpha() and not cased(token)
             and not known(token.casefold()))
-
-
-_Chunk = tuple[str, tuple[tuple[int, int], ...], tuple[str, ...]]
-
-
-_CHUNKS: dict[str, _Chunk] = {}
-"""Cache of :func:`_chunk`, read with ``map(_CHUNKS.get, …)``, which is faster than ``lru_cache``."""
-_CHUNKS_MAX = 1 << 18
-
-
-def _chunk(chunk: str) -> _Chunk:
-    """A whitespace-free piece of text: its tokens' normal forms joined by spaces, the tokens' spans
-    within the piece, and the normal forms of the words the English table does not know."""
-    info = _CHUNKS.get(chunk)
-    if info is None:
-        if len(_CHUNKS) >= _CHUNKS_MAX:
-            _CHUNKS.clear()
-        info = _CHUNKS[chunk] = _read_chunk(chunk)
-    return info
-
-
-def _read_chunk(chunk: str) -> _Chunk:
-    spans: list[tuple[int, int]] = []
-    normals: list[str] = []
-    odd: list[str] = []
-    for m in TOKEN.finditer(chunk):
-        token = m.group()
-        if token in FOLD:
-            continue
-        normal = BARRIER if m.start() and chunk[m.start() - 1] == "\\" else normal_form(token)
-        spans.append(m.span())
-        normals.append(normal)
-        if _unknown(token):
-            odd.append(normal)
-    return " ".join(normals), tuple(spans), tuple(odd)
-
-
-def _tokens(text: str) -> list[tuple[str, int, int]]:
-    """(token, start, end) for every token of ``text``, the separators that fold left out."""
-    out: list[tuple[str, int, int]] = []
-    for m in _CHUNK.finditer(text):
-        base = m.start()
-        for start, end in _chunk(m.group())[1]:
-            out.append((text[base + start:base + end], base + start, base + end))
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +103,7 @@ class MentionMatcher:
             kinds = [(0, concept.pref_label)] + [(1, a) for a in concept.alt_labels] + [
                 (2, h) for h in concept.hidden_labels]
             for kind, label in kinds:
-                words = tuple(t for t, _, _ in _tokens(label))
+                words = tuple(TOKEN.findall(label))
                 normals = tuple(normal_form(w) for w in words)
                 key = " ".join(normals)
                 if not normals or key in STOP_LABELS or len(key) < 2 or not any(n.isalnum() for n in normals):
@@ -188,69 +138,38 @@ class MentionMatcher:
 
     def find(self, text: str, code_spans: Sequence[tuple[int, int]] = ()) -> list[Match]:
         """The concept mentions in ``text``, sorted by start, none overlapping another."""
+        return [Match(start, end, iri, text[start:end]) for start, end, iri in self.spans(text, code_spans)]
+
+    def spans(self, text: str, code_spans: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
+        """:meth:`find` as (start, end, concept IRI)."""
         if self._automaton is None:
             return []
-        chunks = text.split()
-        if not chunks:
+        parts = _PARTS.split(text)
+        tokens = parts[1::2]
+        if not tokens:
             return []
-        cached = list(map(_CHUNKS.get, chunks))
-        infos = list(map(_chunk, chunks)) if None in cached else cast(list[_Chunk], cached)
+        normals = list(map(normal_form, tokens))
+        if "\\" in text:  # a word right after a backslash: a TeX command
+            for i in range(1, len(tokens)):
+                if tokens[i - 1] == "\\" and not parts[2 * i]:
+                    normals[i] = BARRIER
+        odd = set(compress(normals, map(_unknown, tokens))) - self._words
+        # Where each token starts and ends: token i spans bounds[2 * i] to bounds[2 * i + 1].
+        bounds = list(accumulate(map(len, parts)))
         excluded = list(code_spans)
         if "://" in text or "ww." in text or "WW." in text:
             excluded.extend(m.span() for m in _URL.finditer(text))
-        odd = set().union(*map(_ODD, infos)) - self._words if any(map(_ODD, infos)) else None
-        ends = list(accumulate(map(len, chunks)))
-        if len(text) == ends[-1] + len(chunks) - 1:
-            starts = [0, *(end + i + 1 for i, end in enumerate(ends[:-1]))] if excluded or odd else None
-        else:
-            starts = [m.start() for m in _CHUNK.finditer(text)]
-        if excluded or odd:
-            assert starts is not None
-            return self._find_token_by_token(text, infos, starts, excluded, odd or set())
-        # The common case: nothing to leave out and no typo to look for. Token offsets are worked
-        # out only for the tokens that matched.
-        chosen = self._choose(self._hits(" " + " ".join(filter(None, map(_NORMAL, infos))) + " "), set())
-        if not chosen:
-            return []
-        counts = list(accumulate(map(len, map(_SPANS, infos))))
-
-        def offset(token: int, side: int) -> int:
-            at = bisect_right(counts, token)
-            within = token - (counts[at - 1] if at else 0)
-            base = (ends[at - 1] + at if at else 0) if starts is None else starts[at]
-            return base + infos[at][1][within][side]
-
-        out = []
-        for first, end, iri in chosen:
-            a, b = offset(first, 0), offset(end - 1, 1)
-            out.append(Match(a, b, iri, text[a:b]))
-        return out
-
-    def _find_token_by_token(
-        self, text: str, infos: list[_Chunk], starts: list[int], excluded: Sequence[tuple[int, int]],
-        odd: set[str],
-    ) -> list[Match]:
-        """The general case: some tokens are left out (URLs, code), or a word may be a typo."""
-        spans: list[tuple[int, int]] = []
-        normals: list[str] = []
-        for base, (normal, rel, _) in zip(starts, infos, strict=True):
-            if rel:
-                spans.extend((base + a, base + b) for a, b in rel)
-                normals.extend(normal.split(" "))
         if excluded:
-            for i, (start, end) in enumerate(spans):
-                if any(start < e and s < end for s, e in excluded):
-                    normals[i] = BARRIER
+            starts, ends = bounds[0:-1:2], bounds[1::2]
+            for start, end in excluded:
+                first, stop = bisect_right(ends, start), bisect_left(starts, end)
+                normals[first:stop] = [BARRIER] * (stop - first)
         taken: set[int] = set()
         chosen = self._choose(self._hits(" " + " ".join(normals) + " "), taken)
         if odd and self._fuzzy:
-            chosen.extend(self._fuzzy_matches(text, spans, normals, odd, taken))
+            chosen.extend(self._fuzzy_matches(tokens, normals, odd, taken))
             chosen.sort()
-        out = []
-        for first, end, iri in chosen:
-            a, b = spans[first][0], spans[end - 1][1]
-            out.append(Match(a, b, iri, text[a:b]))
-        return out
+        return [(bounds[2 * first], bounds[2 * end - 1], iri) for first, end, iri in chosen]
 
     def _hits(self, joined: str) -> list[tuple[int, int, int, str]]:
         """Every label occurrence in the space-joined normal forms: (tier, first token, -end token, IRI)."""
@@ -284,7 +203,7 @@ class MentionMatcher:
         return chosen
 
     def _fuzzy_matches(
-        self, text: str, spans: list[tuple[int, int]], normals: list[str], odd: set[str], taken: set[int]
+        self, tokens: list[str], normals: list[str], odd: set[str], taken: set[int]
     ) -> list[tuple[int, int, str]]:
         """Windows of free words that are a label but for a typo in one word, a word nobody knows.
 
@@ -296,7 +215,7 @@ class MentionMatcher:
         for i, normal in enumerate(normals):
             if normal not in odd or i in taken:
                 continue
-            word = text[spans[i][0]:spans[i][1]]
+            word = tokens[i]
             if not _unknown(word):
                 continue
             word = word.casefold()
@@ -331,9 +250,10 @@ NoteMentions = list[list[tuple[int, int, str]]]
 
 def note_mentions(note: Note, matcher: MentionMatcher) -> NoteMentions:
     """The concept mentions in each of a note's texts: its quotes, its passages, then its title."""
-    texts = [(q.text, q.code_spans) for q in note.quotes] + [(p.text, p.code_spans) for p in note.passages]
-    texts.append((note.title, ()))
-    return [[(m.start, m.end, m.concept) for m in matcher.find(text, spans)] for text, spans in texts]
+    found = [matcher.spans(q.text, q.code_spans) for q in note.quotes]
+    found += [matcher.spans(p.text, p.code_spans) for p in note.passages]
+    found.append(matcher.spans(note.title))
+    return found
 
 
 __all__ = ["STOP_LABELS", "Match", "MentionMatcher", "NoteMentions", "note_mentions"]
