@@ -25,7 +25,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate, compress
+from itertools import accumulate, chain, compress
 
 import ahocorasick
 from rapidfuzz.distance import DamerauLevenshtein
@@ -164,9 +164,9 @@ class MentionMatcher:
             for start, end in excluded:
                 first, stop = bisect_right(ends, start), bisect_left(starts, end)
                 normals[first:stop] = [BARRIER] * (stop - first)
-        taken: set[int] = set()
-        chosen = self._choose(self._hits(" " + " ".join(normals) + " "), taken)
+        chosen = self._choose(self._hits(" " + " ".join(normals) + " "))
         if odd and self._fuzzy:
+            taken = set(chain.from_iterable(range(first, end) for first, end, _ in chosen))
             chosen.extend(self._fuzzy_matches(tokens, normals, odd, taken))
             chosen.sort()
         return [(bounds[2 * first], bounds[2 * end - 1], iri) for first, end, iri in chosen]
@@ -187,14 +187,26 @@ class MentionMatcher:
         return hits
 
     @staticmethod
-    def _choose(hits: list[tuple[int, int, int, str]], taken: set[int]) -> list[tuple[int, int, str]]:
+    def _choose(hits: list[tuple[int, int, int, str]]) -> list[tuple[int, int, str]]:
         """Leftmost-longest, non-overlapping; vocabulary labels first, then the notes' labels."""
-        if len(hits) == 1:
-            _tier, first, neg_end, iri = hits[0]
-            taken.update(range(first, -neg_end))
-            return [(first, -neg_end, iri)]
+        hits.sort()
         chosen: list[tuple[int, int, str]] = []
-        for _tier, first, neg_end, iri in sorted(hits):
+        reach = 0  # the end of the last vocabulary label chosen: the next one must start there or later
+        for at, (tier, first, neg_end, iri) in enumerate(hits):
+            if tier:
+                return MentionMatcher._choose_between(chosen, hits[at:])
+            if first >= reach:
+                reach = -neg_end
+                chosen.append((first, reach, iri))
+        return chosen
+
+    @staticmethod
+    def _choose_between(
+        chosen: list[tuple[int, int, str]], hits: list[tuple[int, int, int, str]]
+    ) -> list[tuple[int, int, str]]:
+        """The notes' labels that overlap no label chosen before them, added to ``chosen``."""
+        taken = set(chain.from_iterable(range(first, end) for first, end, _ in chosen))
+        for _tier, first, neg_end, iri in hits:
             span = range(first, -neg_end)
             if taken.isdisjoint(span):
                 taken.update(span)
@@ -212,13 +224,12 @@ class MentionMatcher:
         away from it. A known word is never taken for a typo.
         """
         found: list[tuple[int, int, int, int, str]] = []
-        for i, normal in enumerate(normals):
-            if normal not in odd or i in taken:
-                continue
+        for i in compress(range(len(normals)), map(odd.__contains__, normals)):
             word = tokens[i]
-            if not _unknown(word):
+            if i in taken or not _unknown(word):
                 continue
             word = word.casefold()
+            wild = _WILD + word[:1]
             for size, at in self._slots.get(word[:1], ()):
                 start = i - at
                 if start < 0 or start + size > len(normals):
@@ -226,8 +237,7 @@ class MentionMatcher:
                 window = range(start, start + size)
                 if not taken.isdisjoint(window):
                     continue
-                key = tuple(_WILD + word[:1] if j == i else normals[j] for j in window)
-                for label, _ in self._fuzzy.get(key, ()):
+                for label, _ in self._fuzzy.get((*normals[start:i], wild, *normals[i + 1:start + size]), ()):
                     target = label.words[at].casefold()
                     if abs(len(target) - len(word)) > label.limit:
                         continue
