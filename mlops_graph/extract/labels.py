@@ -46,10 +46,11 @@ def normal_form(token: str) -> str:
     """The normal form of one token: an acronym as written (without a plural "s"), else a lemma."""
     if token == "&":
         return "and"
-    plural = _PLURAL_ACRONYM.fullmatch(token)
-    base = plural.group(1) if plural else token
-    if cased(base):
-        return base
+    if not token.islower():  # maybe an acronym
+        plural = _PLURAL_ACRONYM.fullmatch(token)
+        base = plural.group(1) if plural else token
+        if cased(base):
+            return base
     folded = unicodedata.normalize("NFKC", token).casefold().replace(" ", "")
     if len(folded) >= 3 and folded.isalpha() and folded not in _KEEP:
         return lemma(folded)

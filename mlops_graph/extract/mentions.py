@@ -155,11 +155,12 @@ class MentionMatcher:
                     normals[i] = BARRIER
         odd = set(compress(normals, map(_unknown, tokens))) - self._words
         # Where each token starts and ends: token i spans bounds[2 * i] to bounds[2 * i + 1].
-        bounds = list(accumulate(map(len, parts)))
+        bounds: list[int] = []
         excluded = list(code_spans)
         if "://" in text or "ww." in text or "WW." in text:
             excluded.extend(m.span() for m in _URL.finditer(text))
         if excluded:
+            bounds = list(accumulate(map(len, parts)))
             starts, ends = bounds[0:-1:2], bounds[1::2]
             for start, end in excluded:
                 first, stop = bisect_right(ends, start), bisect_left(starts, end)
@@ -169,6 +170,8 @@ class MentionMatcher:
             taken = set(chain.from_iterable(range(first, end) for first, end, _ in chosen))
             chosen.extend(self._fuzzy_matches(tokens, normals, odd, taken))
             chosen.sort()
+        if chosen and not bounds:
+            bounds = list(accumulate(map(len, parts)))
         return [(bounds[2 * first], bounds[2 * end - 1], iri) for first, end, iri in chosen]
 
     def _hits(self, joined: str) -> list[tuple[int, int, int, str]]:
