@@ -85,7 +85,7 @@ class _Label:
 
 
 def _limit(words: tuple[str, ...], normals: tuple[str, ...]) -> int:
-    if all(cased(w) for w in words) or not all(n.isalnum() for n in normals):
+    if all(map(cased, words)) or not all(map(str.isalnum, normals)):
         return 0
     size = len(" ".join(words))
     if size < (_MIN_FUZZY_WORD if len(words) == 1 else _MIN_FUZZY_PHRASE):
@@ -97,22 +97,23 @@ class MentionMatcher:
     """Finds the labels of the given concepts in text. Build it once; :meth:`find` is cheap."""
 
     def __init__(self, concepts: Iterable[Concept]) -> None:
-        best: dict[str, tuple[tuple[int, int, str], _Label]] = {}
+        best: dict[str, tuple[tuple[int, int, str], tuple[str, ...], tuple[str, ...]]] = {}
         for concept in concepts:
             tier = 0 if concept.from_vocabulary else 1
             kinds = [(0, concept.pref_label)] + [(1, a) for a in concept.alt_labels] + [
                 (2, h) for h in concept.hidden_labels]
             for kind, label in kinds:
                 words = tuple(TOKEN.findall(label))
-                normals = tuple(normal_form(w) for w in words)
+                normals = tuple(map(normal_form, words))
                 key = " ".join(normals)
-                if not normals or key in STOP_LABELS or len(key) < 2 or not any(n.isalnum() for n in normals):
+                if not normals or key in STOP_LABELS or len(key) < 2 or not any(map(str.isalnum, normals)):
                     continue
                 rank = (tier, kind, concept.iri)
                 if key not in best or rank < best[key][0]:
-                    entry = _Label(concept.iri, tier, len(words), words, normals, _limit(words, normals))
-                    best[key] = (rank, entry)
-        self._labels: dict[str, _Label] = {key: entry for key, (_, entry) in best.items()}
+                    best[key] = (rank, words, normals)
+        self._labels: dict[str, _Label] = {
+            key: _Label(iri, tier, len(words), words, normals, _limit(words, normals))
+            for key, ((tier, _kind, iri), words, normals) in best.items()}
         self._words = frozenset(n for entry in self._labels.values() for n in entry.normals)
         self._automaton: ahocorasick.Automaton | None = None
         if self._labels:

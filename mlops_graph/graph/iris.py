@@ -10,7 +10,7 @@ from mlops_graph.model import Note, Quote
 
 def short_digest(*parts: str, size: int = 12) -> str:
     """A short hex hash of the parts, each ended by a separator (so ("ab", "c") differs from ("a", "bc"))."""
-    data = "".join(part + "\x1f" for part in parts).encode("utf-8", "surrogatepass")
+    data = "\x1f".join((*parts, "")).encode("utf-8", "surrogatepass")
     return hashlib.sha256(data).hexdigest()[:size]
 
 
