@@ -234,7 +234,12 @@ class MentionMatcher:
                 continue
             word = word.casefold()
             wild = _WILD + word[:1]
+            # A window with words before (after) the odd one needs a label's word right before (after) it.
+            before = i > 0 and normals[i - 1] in self._words
+            after = i + 1 < len(normals) and normals[i + 1] in self._words
             for size, at in self._slots.get(word[:1], ()):
+                if (at and not before) or (at < size - 1 and not after):
+                    continue
                 start = i - at
                 if start < 0 or start + size > len(normals):
                     continue
