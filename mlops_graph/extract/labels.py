@@ -23,9 +23,10 @@ from mlops_graph.extract.english import lemma
 _LATIN = "0-9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0300-\u036f\u1e00-\u1eff"
 _FOLD = "-/_\u2010\u2011"
 """Separators dropped between words: "feature-store", "CI/CD", "feature_store"."""
-TOKEN = re.compile(rf"[{_LATIN}]+|[^\s{_LATIN}{re.escape(_FOLD)}]")
+TOKEN = re.compile(rf"([{_LATIN}]+|[^\s{_LATIN}{re.escape(_FOLD)}])")
 """A run of Latin letters and digits, or any other single non-space character (CJK, punctuation)
-but the separators, which fall between tokens like spaces."""
+but the separators, which fall between tokens like spaces. Its one group is the whole token, so
+``TOKEN.split`` keeps the tokens: [gap, token, gap, token, …, gap]."""
 _PLURAL_ACRONYM = re.compile(r"([A-Z][A-Z0-9]+)s")
 BARRIER = "\x00"
 """The normal form of a token inside a URL or a code span: no label contains it."""

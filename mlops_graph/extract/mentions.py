@@ -36,8 +36,6 @@ from mlops_graph.extract.labels import BARRIER, TOKEN, cased, normal_form
 from mlops_graph.model import Note
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'`]+", re.IGNORECASE)
-_PARTS = re.compile(f"({TOKEN.pattern})")
-"""Splits a text into what lies between tokens and the tokens: [gap, token, gap, token, …, gap]."""
 _WILD = "\x01"
 STOP_LABELS = frozenset({
     "say", "said", "set", "way", "part", "process", "system", "business", "team", "value", "time",
@@ -145,7 +143,7 @@ class MentionMatcher:
         """:meth:`find` as (start, end, concept IRI)."""
         if self._automaton is None:
             return []
-        parts = _PARTS.split(text)
+        parts = TOKEN.split(text)
         tokens = parts[1::2]
         if not tokens:
             return []
