@@ -65,6 +65,11 @@ def _load_cached(stamps: tuple[tuple[str, int, int], ...]) -> tuple[Concept, ...
     return tuple(load_vocabulary(Path(p) for p, _m, _s in stamps))
 
 
+_READ = {ox.NamedNode(SKOS + name): name for name in (
+    "prefLabel", "altLabel", "hiddenLabel", "inScheme", "broader", "related", "definition")}
+"""The SKOS properties :func:`load_vocabulary` reads, by their node."""
+
+
 def load_vocabulary(paths: Iterable[Path]) -> list[Concept]:
     """Read SKOS concepts (prefLabel, altLabel, hiddenLabel, inScheme, broader, related) from Turtle files."""
     concepts: dict[str, Concept] = {}
@@ -75,10 +80,9 @@ def load_vocabulary(paths: Iterable[Path]) -> list[Concept]:
             raise VocabularyError(f"cannot read SKOS vocabulary: {exc}", path) from exc
         by_subject: dict[str, dict[str, list[ox.Literal | ox.NamedNode]]] = {}
         for t in triples:
-            if isinstance(t.subject, ox.NamedNode) and t.predicate.value.startswith(SKOS):
-                by_subject.setdefault(t.subject.value, {}).setdefault(t.predicate.value[len(SKOS):], []).append(
-                    t.object
-                )
+            name = _READ.get(t.predicate)
+            if name is not None and isinstance(t.subject, ox.NamedNode):
+                by_subject.setdefault(t.subject.value, {}).setdefault(name, []).append(t.object)
         for iri in sorted(by_subject):
             props = by_subject[iri]
             prefs = [o for o in props.get("prefLabel", []) if isinstance(o, ox.Literal)]

@@ -21,10 +21,12 @@ from functools import lru_cache
 from mlops_graph.extract.english import lemma
 
 _LATIN = "0-9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0300-\u036f\u1e00-\u1eff"
-TOKEN = re.compile(rf"[{_LATIN}]+|[^\s{_LATIN}]")
-"""A run of Latin letters and digits, or any other single non-space character (CJK, punctuation)."""
-FOLD = frozenset("-/_\u2010\u2011")
+_FOLD = "-/_\u2010\u2011"
 """Separators dropped between words: "feature-store", "CI/CD", "feature_store"."""
+TOKEN = re.compile(rf"([{_LATIN}]+|[^\s{_LATIN}{re.escape(_FOLD)}])")
+"""A run of Latin letters and digits, or any other single non-space character (CJK, punctuation)
+but the separators, which fall between tokens like spaces. Its one group is the whole token, so
+``TOKEN.split`` keeps the tokens: [gap, token, gap, token, …, gap]."""
 _PLURAL_ACRONYM = re.compile(r"([A-Z][A-Z0-9]+)s")
 BARRIER = "\x00"
 """The normal form of a token inside a URL or a code span: no label contains it."""
@@ -45,10 +47,11 @@ def normal_form(token: str) -> str:
     """The normal form of one token: an acronym as written (without a plural "s"), else a lemma."""
     if token == "&":
         return "and"
-    plural = _PLURAL_ACRONYM.fullmatch(token)
-    base = plural.group(1) if plural else token
-    if cased(base):
-        return base
+    if not token.islower():  # maybe an acronym
+        plural = _PLURAL_ACRONYM.fullmatch(token)
+        base = plural.group(1) if plural else token
+        if cased(base):
+            return base
     folded = unicodedata.normalize("NFKC", token).casefold().replace(" ", "")
     if len(folded) >= 3 and folded.isalpha() and folded not in _KEEP:
         return lemma(folded)
@@ -57,4 +60,4 @@ def normal_form(token: str) -> str:
 
 def normalize_label(label: str) -> str:
     """The comparison key of a label in the concept index: its tokens' normal forms, case-folded."""
-    return " ".join(normal_form(t) for t in TOKEN.findall(label) if t not in FOLD).casefold()
+    return " ".join(map(normal_form, TOKEN.findall(label))).casefold()

@@ -21,24 +21,21 @@ Liquid), or in a word right after a backslash (a TeX command such as ``\\log`` i
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
-from operator import itemgetter
-from typing import cast
+from itertools import accumulate, chain, compress
 
 import ahocorasick
 from rapidfuzz.distance import DamerauLevenshtein
 
 from mlops_graph.extract.concepts import Concept
 from mlops_graph.extract.english import known
-from mlops_graph.extract.labels import BARRIER, FOLD, TOKEN, cased, normal_form
+from mlops_graph.extract.labels import BARRIER, TOKEN, cased, normal_form
 from mlops_graph.model import Note
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'`]+", re.IGNORECASE)
-_CHUNK = re.compile(r"\S+")
 _WILD = "\x01"
 STOP_LABELS = frozenset({
     "say", "said", "set", "way", "part", "process", "system", "business", "team", "value", "time",
@@ -50,10 +47,6 @@ _MIN_FUZZY_PHRASE = 8
 """Multi-word labels shorter than this (in characters) are matched exactly only."""
 _MIN_FUZZY_WORD = 10
 """Single-word labels shorter than this are matched exactly only ("ModelOps" is not "modelos")."""
-
-_NORMAL = itemgetter(0)
-_SPANS = itemgetter(1)
-_ODD = itemgetter(2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,51 +68,6 @@ def _unknown(token: str) -> bool:
             and not known(token.casefold()))
 
 
-_Chunk = tuple[str, tuple[tuple[int, int], ...], tuple[str, ...]]
-
-
-_CHUNKS: dict[str, _Chunk] = {}
-"""Cache of :func:`_chunk`, read with ``map(_CHUNKS.get, …)``, which is faster than ``lru_cache``."""
-_CHUNKS_MAX = 1 << 18
-
-
-def _chunk(chunk: str) -> _Chunk:
-    """A whitespace-free piece of text: its tokens' normal forms joined by spaces, the tokens' spans
-    within the piece, and the normal forms of the words the English table does not know."""
-    info = _CHUNKS.get(chunk)
-    if info is None:
-        if len(_CHUNKS) >= _CHUNKS_MAX:
-            _CHUNKS.clear()
-        info = _CHUNKS[chunk] = _read_chunk(chunk)
-    return info
-
-
-def _read_chunk(chunk: str) -> _Chunk:
-    spans: list[tuple[int, int]] = []
-    normals: list[str] = []
-    odd: list[str] = []
-    for m in TOKEN.finditer(chunk):
-        token = m.group()
-        if token in FOLD:
-            continue
-        normal = BARRIER if m.start() and chunk[m.start() - 1] == "\\" else normal_form(token)
-        spans.append(m.span())
-        normals.append(normal)
-        if _unknown(token):
-            odd.append(normal)
-    return " ".join(normals), tuple(spans), tuple(odd)
-
-
-def _tokens(text: str) -> list[tuple[str, int, int]]:
-    """(token, start, end) for every token of ``text``, the separators that fold left out."""
-    out: list[tuple[str, int, int]] = []
-    for m in _CHUNK.finditer(text):
-        base = m.start()
-        for start, end in _chunk(m.group())[1]:
-            out.append((text[base + start:base + end], base + start, base + end))
-    return out
-
-
 @dataclass(frozen=True, slots=True)
 class _Label:
     iri: str
@@ -135,7 +83,7 @@ class _Label:
 
 
 def _limit(words: tuple[str, ...], normals: tuple[str, ...]) -> int:
-    if all(cased(w) for w in words) or not all(n.isalnum() for n in normals):
+    if all(map(cased, words)) or not all(map(str.isalnum, normals)):
         return 0
     size = len(" ".join(words))
     if size < (_MIN_FUZZY_WORD if len(words) == 1 else _MIN_FUZZY_PHRASE):
@@ -147,22 +95,23 @@ class MentionMatcher:
     """Finds the labels of the given concepts in text. Build it once; :meth:`find` is cheap."""
 
     def __init__(self, concepts: Iterable[Concept]) -> None:
-        best: dict[str, tuple[tuple[int, int, str], _Label]] = {}
+        best: dict[str, tuple[tuple[int, int, str], tuple[str, ...], tuple[str, ...]]] = {}
         for concept in concepts:
             tier = 0 if concept.from_vocabulary else 1
             kinds = [(0, concept.pref_label)] + [(1, a) for a in concept.alt_labels] + [
                 (2, h) for h in concept.hidden_labels]
             for kind, label in kinds:
-                words = tuple(t for t, _, _ in _tokens(label))
-                normals = tuple(normal_form(w) for w in words)
+                words = tuple(TOKEN.findall(label))
+                normals = tuple(map(normal_form, words))
                 key = " ".join(normals)
-                if not normals or key in STOP_LABELS or len(key) < 2 or not any(n.isalnum() for n in normals):
+                if not normals or key in STOP_LABELS or len(key) < 2 or not any(map(str.isalnum, normals)):
                     continue
                 rank = (tier, kind, concept.iri)
                 if key not in best or rank < best[key][0]:
-                    entry = _Label(concept.iri, tier, len(words), words, normals, _limit(words, normals))
-                    best[key] = (rank, entry)
-        self._labels: dict[str, _Label] = {key: entry for key, (_, entry) in best.items()}
+                    best[key] = (rank, words, normals)
+        self._labels: dict[str, _Label] = {
+            key: _Label(iri, tier, len(words), words, normals, _limit(words, normals))
+            for key, ((tier, _kind, iri), words, normals) in best.items()}
         self._words = frozenset(n for entry in self._labels.values() for n in entry.normals)
         self._automaton: ahocorasick.Automaton | None = None
         if self._labels:
@@ -188,69 +137,41 @@ class MentionMatcher:
 
     def find(self, text: str, code_spans: Sequence[tuple[int, int]] = ()) -> list[Match]:
         """The concept mentions in ``text``, sorted by start, none overlapping another."""
+        return [Match(start, end, iri, text[start:end]) for start, end, iri in self.spans(text, code_spans)]
+
+    def spans(self, text: str, code_spans: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
+        """:meth:`find` as (start, end, concept IRI)."""
         if self._automaton is None:
             return []
-        chunks = text.split()
-        if not chunks:
+        parts = TOKEN.split(text)
+        tokens = parts[1::2]
+        if not tokens:
             return []
-        cached = list(map(_CHUNKS.get, chunks))
-        infos = list(map(_chunk, chunks)) if None in cached else cast(list[_Chunk], cached)
+        normals = list(map(normal_form, tokens))
+        if "\\" in text:  # a word right after a backslash: a TeX command
+            for i in range(1, len(tokens)):
+                if tokens[i - 1] == "\\" and not parts[2 * i]:
+                    normals[i] = BARRIER
+        odd = set(compress(normals, map(_unknown, tokens))) - self._words
+        # Where each token starts and ends: token i spans bounds[2 * i] to bounds[2 * i + 1].
+        bounds: list[int] = []
         excluded = list(code_spans)
         if "://" in text or "ww." in text or "WW." in text:
             excluded.extend(m.span() for m in _URL.finditer(text))
-        odd = set().union(*map(_ODD, infos)) - self._words if any(map(_ODD, infos)) else None
-        ends = list(accumulate(map(len, chunks)))
-        if len(text) == ends[-1] + len(chunks) - 1:
-            starts = [0, *(end + i + 1 for i, end in enumerate(ends[:-1]))] if excluded or odd else None
-        else:
-            starts = [m.start() for m in _CHUNK.finditer(text)]
-        if excluded or odd:
-            assert starts is not None
-            return self._find_token_by_token(text, infos, starts, excluded, odd or set())
-        # The common case: nothing to leave out and no typo to look for. Token offsets are worked
-        # out only for the tokens that matched.
-        chosen = self._choose(self._hits(" " + " ".join(filter(None, map(_NORMAL, infos))) + " "), set())
-        if not chosen:
-            return []
-        counts = list(accumulate(map(len, map(_SPANS, infos))))
-
-        def offset(token: int, side: int) -> int:
-            at = bisect_right(counts, token)
-            within = token - (counts[at - 1] if at else 0)
-            base = (ends[at - 1] + at if at else 0) if starts is None else starts[at]
-            return base + infos[at][1][within][side]
-
-        out = []
-        for first, end, iri in chosen:
-            a, b = offset(first, 0), offset(end - 1, 1)
-            out.append(Match(a, b, iri, text[a:b]))
-        return out
-
-    def _find_token_by_token(
-        self, text: str, infos: list[_Chunk], starts: list[int], excluded: Sequence[tuple[int, int]],
-        odd: set[str],
-    ) -> list[Match]:
-        """The general case: some tokens are left out (URLs, code), or a word may be a typo."""
-        spans: list[tuple[int, int]] = []
-        normals: list[str] = []
-        for base, (normal, rel, _) in zip(starts, infos, strict=True):
-            if rel:
-                spans.extend((base + a, base + b) for a, b in rel)
-                normals.extend(normal.split(" "))
         if excluded:
-            for i, (start, end) in enumerate(spans):
-                if any(start < e and s < end for s, e in excluded):
-                    normals[i] = BARRIER
-        taken: set[int] = set()
-        chosen = self._choose(self._hits(" " + " ".join(normals) + " "), taken)
+            bounds = list(accumulate(map(len, parts)))
+            starts, ends = bounds[0:-1:2], bounds[1::2]
+            for start, end in excluded:
+                first, stop = bisect_right(ends, start), bisect_left(starts, end)
+                normals[first:stop] = [BARRIER] * (stop - first)
+        chosen = self._choose(self._hits(" " + " ".join(normals) + " "))
         if odd and self._fuzzy:
-            chosen.extend(self._fuzzy_matches(text, spans, normals, odd, taken))
+            taken = set(chain.from_iterable(range(first, end) for first, end, _ in chosen))
+            chosen.extend(self._fuzzy_matches(tokens, normals, odd, taken))
             chosen.sort()
-        out = []
-        for first, end, iri in chosen:
-            a, b = spans[first][0], spans[end - 1][1]
-            out.append(Match(a, b, iri, text[a:b]))
-        return out
+        if chosen and not bounds:
+            bounds = list(accumulate(map(len, parts)))
+        return [(bounds[2 * first], bounds[2 * end - 1], iri) for first, end, iri in chosen]
 
     def _hits(self, joined: str) -> list[tuple[int, int, int, str]]:
         """Every label occurrence in the space-joined normal forms: (tier, first token, -end token, IRI)."""
@@ -268,14 +189,26 @@ class MentionMatcher:
         return hits
 
     @staticmethod
-    def _choose(hits: list[tuple[int, int, int, str]], taken: set[int]) -> list[tuple[int, int, str]]:
+    def _choose(hits: list[tuple[int, int, int, str]]) -> list[tuple[int, int, str]]:
         """Leftmost-longest, non-overlapping; vocabulary labels first, then the notes' labels."""
-        if len(hits) == 1:
-            _tier, first, neg_end, iri = hits[0]
-            taken.update(range(first, -neg_end))
-            return [(first, -neg_end, iri)]
+        hits.sort()
         chosen: list[tuple[int, int, str]] = []
-        for _tier, first, neg_end, iri in sorted(hits):
+        reach = 0  # the end of the last vocabulary label chosen: the next one must start there or later
+        for at, (tier, first, neg_end, iri) in enumerate(hits):
+            if tier:
+                return MentionMatcher._choose_between(chosen, hits[at:])
+            if first >= reach:
+                reach = -neg_end
+                chosen.append((first, reach, iri))
+        return chosen
+
+    @staticmethod
+    def _choose_between(
+        chosen: list[tuple[int, int, str]], hits: list[tuple[int, int, int, str]]
+    ) -> list[tuple[int, int, str]]:
+        """The notes' labels that overlap no label chosen before them, added to ``chosen``."""
+        taken = set(chain.from_iterable(range(first, end) for first, end, _ in chosen))
+        for _tier, first, neg_end, iri in hits:
             span = range(first, -neg_end)
             if taken.isdisjoint(span):
                 taken.update(span)
@@ -284,7 +217,7 @@ class MentionMatcher:
         return chosen
 
     def _fuzzy_matches(
-        self, text: str, spans: list[tuple[int, int]], normals: list[str], odd: set[str], taken: set[int]
+        self, tokens: list[str], normals: list[str], odd: set[str], taken: set[int]
     ) -> list[tuple[int, int, str]]:
         """Windows of free words that are a label but for a typo in one word, a word nobody knows.
 
@@ -293,22 +226,25 @@ class MentionMatcher:
         away from it. A known word is never taken for a typo.
         """
         found: list[tuple[int, int, int, int, str]] = []
-        for i, normal in enumerate(normals):
-            if normal not in odd or i in taken:
-                continue
-            word = text[spans[i][0]:spans[i][1]]
-            if not _unknown(word):
+        for i in compress(range(len(normals)), map(odd.__contains__, normals)):
+            word = tokens[i]
+            if i in taken or not _unknown(word):
                 continue
             word = word.casefold()
+            wild = _WILD + word[:1]
+            # A window with words before (after) the odd one needs a label's word right before (after) it.
+            before = i > 0 and normals[i - 1] in self._words
+            after = i + 1 < len(normals) and normals[i + 1] in self._words
             for size, at in self._slots.get(word[:1], ()):
+                if (at and not before) or (at < size - 1 and not after):
+                    continue
                 start = i - at
                 if start < 0 or start + size > len(normals):
                     continue
                 window = range(start, start + size)
                 if not taken.isdisjoint(window):
                     continue
-                key = tuple(_WILD + word[:1] if j == i else normals[j] for j in window)
-                for label, _ in self._fuzzy.get(key, ()):
+                for label, _ in self._fuzzy.get((*normals[start:i], wild, *normals[i + 1:start + size]), ()):
                     target = label.words[at].casefold()
                     if abs(len(target) - len(word)) > label.limit:
                         continue
@@ -331,9 +267,10 @@ NoteMentions = list[list[tuple[int, int, str]]]
 
 def note_mentions(note: Note, matcher: MentionMatcher) -> NoteMentions:
     """The concept mentions in each of a note's texts: its quotes, its passages, then its title."""
-    texts = [(q.text, q.code_spans) for q in note.quotes] + [(p.text, p.code_spans) for p in note.passages]
-    texts.append((note.title, ()))
-    return [[(m.start, m.end, m.concept) for m in matcher.find(text, spans)] for text, spans in texts]
+    found = [matcher.spans(q.text, q.code_spans) for q in note.quotes]
+    found += [matcher.spans(p.text, p.code_spans) for p in note.passages]
+    found.append(matcher.spans(note.title))
+    return found
 
 
 __all__ = ["STOP_LABELS", "Match", "MentionMatcher", "NoteMentions", "note_mentions"]

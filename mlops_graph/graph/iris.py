@@ -10,11 +10,8 @@ from mlops_graph.model import Note, Quote
 
 def short_digest(*parts: str, size: int = 12) -> str:
     """A short hex hash of the parts, each ended by a separator (so ("ab", "c") differs from ("a", "bc"))."""
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part.encode("utf-8", "surrogatepass"))
-        h.update(b"\x1f")
-    return h.hexdigest()[:size]
+    data = "\x1f".join((*parts, "")).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()[:size]
 
 
 class Iris:

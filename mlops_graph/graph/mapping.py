@@ -13,6 +13,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
+from operator import itemgetter
 
 import pyoxigraph as ox
 
@@ -192,6 +193,9 @@ def _page_iri(web_url: str) -> str | None:
     return candidate
 
 
+_SPAN = itemgetter(0, 1)
+_CONCEPT = itemgetter(2)
+
 _Found = list[tuple[str, ox.NamedNode, list[tuple[int, int, str]]]]
 """Mentions by text: the text's IRI and node, and its (start, end, concept IRI) hits."""
 
@@ -204,6 +208,15 @@ def _integer(value: int) -> ox.Literal:
     return ox.Literal(str(value), datatype=_XSD_INTEGER)
 
 
+class _Nodes(dict[str, ox.NamedNode]):
+    """IRI -> node, each made when first looked up: nodes that many notes share (concepts, sources,
+    linked notes)."""
+
+    def __missing__(self, iri: str) -> ox.NamedNode:
+        node = self[iri] = ox.NamedNode(iri)
+        return node
+
+
 class Mapper:
     """Maps notes to triples, one at a time, against a finished concept index."""
 
@@ -214,14 +227,8 @@ class Mapper:
         self._sources: dict[tuple[str, str | None], str] = {}
         self._tags: dict[str, str | None] = {}
         self._concepts: dict[str, Concept] = {}
-        self._nodes: dict[str, ox.NamedNode] = {}
-        """Nodes that many notes share: concepts, sources, linked notes."""
-
-    def node(self, iri: str) -> ox.NamedNode:
-        found = self._nodes.get(iri)
-        if found is None:
-            found = self._nodes[iri] = ox.NamedNode(iri)
-        return found
+        self._nodes = _Nodes()
+        self._urls: dict[str, tuple[str | None, str | None]] = {}
 
     def _source(self, name: str, host: str | None) -> str:
         """The IRI of a source (``Iris.source``), from its name and the host of its web link."""
@@ -249,7 +256,7 @@ class Mapper:
     def render(self, note: Note, mentions: NoteMentions) -> MappedNote:
         """The note's graph as triples, with the facts the whole-corpus steps need; ``mentions``
         are the note's concept mentions (``extract.mentions.note_mentions``)."""
-        iris, index, node, T = self.iris, self.index, self.node, ox.Triple
+        iris, index, node, T = self.iris, self.index, self._nodes.__getitem__, ox.Triple
         note_iri = iris.note(note.slug)
         out = NoteMapping(note, note_iri, iris.note_graph(note.slug))
         s = ox.NamedNode(note_iri)
@@ -364,16 +371,16 @@ class Mapper:
               described: set[str]) -> tuple[str, str | None]:
         """The triples that say who said ``quote`` and where: its source (or a cited work's creators),
         the page, the text fragment. Returns the source IRI it counts under and the page's IRI."""
-        T, node, ref = ox.Triple, self.node, quote.source
+        T, node, ref = ox.Triple, self._nodes.__getitem__, quote.source
         assert ref is not None
         url = ref.url
-        web, host = web_host(url) if url else (False, None)
+        host, page = self._web(url) if url else (None, None)
         attributed, quoted_from = ((P.inferred_source, P.inferred_page) if quote.inferred
                                    else (P.attributed, P.quoted_from))
 
         def person(who: SourceRef) -> str:
             home = who.homepage
-            at = web_host(home)[1] if home else host  # a person's own page names them before the page quoted
+            at = self._web(home)[0] if home else host  # a person's own page names them before the page quoted
             iri = self._source(who.name, at)
             if iri not in described:
                 described.add(iri)
@@ -382,7 +389,6 @@ class Mapper:
 
         people = [person(c) for c in ref.creators] if ref.creators else [person(ref)]
         body += [T(d, attributed, node(iri)) for iri in people]
-        page = _page_iri(url) if web and url else None
         if page is not None and url is not None:
             body.append(T(d, quoted_from, ox.NamedNode(page)))
             if page not in described:
@@ -395,22 +401,31 @@ class Mapper:
             body.append(T(d, P.selector, _literal(quote.selector)))
         return people[0], page
 
+    def _web(self, url: str) -> tuple[str | None, str | None]:
+        """The host of a web URL and the IRI of its page (:func:`page_iri`), remembered; ``None``s for
+        another URL."""
+        found = self._urls.get(url)
+        if found is None:
+            web, host = web_host(url)
+            found = self._urls[url] = (host, _page_iri(url)) if web else (None, None)
+        return found
+
     def _mentions(self, out: NoteMapping, mentions: NoteMentions,
                   targets: list[tuple[str, ox.NamedNode]], triples: list[ox.Triple]) -> _Found:
         """Adds one ``mg:mentions`` shortcut per definition and concept it mentions to ``triples``,
         and returns the mentions by text."""
-        node, T = self.node, ox.Triple
+        node, T = self._nodes.__getitem__, ox.Triple
         found: _Found = []
         definitions = len(out.definitions)
         everything: dict[str, None] = {}
         last = len(mentions) - 1
         for position, (hits, (target, target_node)) in enumerate(zip(mentions, targets, strict=True)):
             if position < last:
-                out.spans.append(array("i", [x for start, end, _c in hits for x in (start, end)]))
+                out.spans.append(array("i", chain.from_iterable(map(_SPAN, hits))))
             if not hits:
                 continue
             found.append((target, target_node, hits))
-            mentioned = dict.fromkeys(concept for _s, _e, concept in hits)
+            mentioned = dict.fromkeys(map(_CONCEPT, hits))
             everything.update(mentioned)
             if position < definitions:
                 out.definitions[position].mentioned = tuple(mentioned)
@@ -421,7 +436,7 @@ class Mapper:
 
     def _mention_triples(self, found: _Found) -> Iterator[ox.Triple]:
         """Each mention as ``<target#char=start,end> oa:hasBody concept ; oa:hasTarget target``."""
-        node, T, body, target_p = self.node, ox.Triple, P.body, P.target
+        node, T, body, target_p = self._nodes.__getitem__, ox.Triple, P.body, P.target
         for target, target_node, hits in found:
             for start, end, concept in hits:
                 mention = ox.NamedNode(f"{target}#char={start},{end}")
