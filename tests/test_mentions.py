@@ -176,6 +176,13 @@ def test_nothing_inside_code_spans(small: MentionMatcher) -> None:
                                   ("feature store", "feature-store")]
 
 
+
+def test_no_word_right_after_a_backslash_even_misspelt(small: MentionMatcher) -> None:
+    assert found(small, r"take \reproducibility and \reproducibilty") == []
+    # A misspelt TeX command does not open the URLs of the same text to typos either.
+    text = r"\reproducibilty, see https://x.example/reproducabilty and reproducability"
+    assert found(small, text) == [("reproducability", "reproducibility")]
+
 # --- normal forms --------------------------------------------------------------------------------
 
 

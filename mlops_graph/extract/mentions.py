@@ -152,7 +152,7 @@ class MentionMatcher:
             for i in range(1, len(tokens)):
                 if tokens[i - 1] == "\\" and not parts[2 * i]:
                     normals[i] = BARRIER
-        odd = set(compress(normals, map(_unknown, tokens))) - self._words
+        odd = set(compress(normals, map(_unknown, tokens))) - self._words - {BARRIER}
         # Where each token starts and ends: token i spans bounds[2 * i] to bounds[2 * i + 1].
         bounds: list[int] = []
         excluded = list(code_spans)
