@@ -81,7 +81,11 @@ def _is_markup(html: str) -> bool:
     return match is not None and (match.group(1) is None or match.group(1).lower() in HTML_ELEMENTS)
 
 
-@dataclass(frozen=True, slots=True)
+# LinkSpan and Inline are made by the thousand and never changed: plain dataclasses, as a frozen
+# one's fields cost a call each to set.
+
+
+@dataclass(slots=True)
 class LinkSpan:
     text: str
     url: str
@@ -92,7 +96,7 @@ class LinkSpan:
     ``attachment`` for a wiki-link to a file that is not a note."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Inline:
     """A paragraph, heading or list item reduced to plain text."""
 
