@@ -105,7 +105,8 @@ class Attribution:
 
 def split_date(name: str) -> tuple[str, str | None]:
     """A source name without a trailing date, and that date (``2019``, ``2026-01``, ``2026-01-16``)."""
-    match = _TRAILING_DATE.search(name)
+    # Every date has a year in 19xx or 20xx: the pattern, tried at each character, is spared without one.
+    match = _TRAILING_DATE.search(name) if "19" in name or "20" in name else None
     if match is None or match.start() == 0:
         return name, None
     head = name[: match.start()].rstrip(" ,;:–—-(")
@@ -236,13 +237,13 @@ def lead_attribution(part: Inline) -> Attribution | None:
         match = _LINK_THEN_LONG_VERB.match(shape)
         if match is not None and len(links) <= 2:
             rest, tail = match.group("rest"), match.group("tail")
-            person = _source_from_link(links[0])
             if len(links) == 1:
                 if _ENDS_AS_LEAD.search(rest) or not rest.strip(" .:"):
-                    return person
+                    return _source_from_link(links[0])
                 return None
             # "… in his [medium article](url)": the second link is the page the person wrote.
             if tail is not None and (_ENDS_AS_LEAD.search(tail) or not tail.strip(" .:")):
+                person = _source_from_link(links[0])
                 page, selector = _web(links[1].url)
                 source = person.source
                 homepage = source.url if source.url and is_web_url(source.url) else None

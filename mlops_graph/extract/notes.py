@@ -226,11 +226,12 @@ def _well_formed_lang(tag: str) -> bool:
 def _lang_of_quote(text: str, source: SourceRef | None, note_lang: str | None) -> str | None:
     """A language tag only where it is known: a script that names one language, a Wikipedia
     language edition, or the note's own ``lang``. Otherwise none."""
-    if _KANA.search(text):
-        return "ja"
-    if _HANGUL.search(text):
-        return "ko"
-    if source is not None and source.url:
+    if not text.isascii():
+        if _KANA.search(text):
+            return "ja"
+        if _HANGUL.search(text):
+            return "ko"
+    if source is not None and source.url and "wikipedia." in source.url.lower():
         host = host_of(source.url) or ""
         match = _WIKIPEDIA_LANG.match(host)
         if match:
