@@ -225,7 +225,7 @@ def lead_attribution(part: Inline) -> Attribution | None:
     text = " ".join(part.text.split())
     if not text or len(text) > 400:
         return None
-    links = _web_links(part)
+    links = _web_links(part) if part.links else []
     if links and len(links) == len([link for link in part.links if link.kind != "wiki"]):
         shape = _shape(part, links)
         if len(links) == 1 and (_LINK_THEN_VERB.match(shape) or _LEAD_IN_LINK.match(shape)):

@@ -187,12 +187,15 @@ def is_tag(tag: str) -> bool:
     return True
 
 
+_SLUG_WORD = re.compile(r"[a-z0-9]+")
+
+
 def slugify(text: str) -> str:
     """Lower-case ASCII words joined by hyphens; ``/`` separates folders and is kept."""
     parts = []
     for piece in text.split("/"):
         folded = unicodedata.normalize("NFKD", piece).encode("ascii", "ignore").decode("ascii").lower()
-        words = re.findall(r"[a-z0-9]+", folded)
+        words = _SLUG_WORD.findall(folded)
         if words:
             parts.append("-".join(words))
     return "/".join(parts)
@@ -464,12 +467,13 @@ class _NoteReader:
         self, blocks: list[Block], first_heading: Block | None, title: str, lang: str | None,
         values: dict[str, object] | None = None, aliases: tuple[str, ...] = (),
     ) -> tuple[list[Quote], list[Passage], list[WikiLink], tuple[str, ...], list[tuple[str, str]], str]:
-        title_term = term_from_heading(title)[0] or title
+        title_term, title_defines = term_from_heading(title)
+        title_term = title_term or title
         heading_term, definitional = (
             term_from_heading(first_heading.parts[0].text) if first_heading is not None else (title_term, False)
         )
         note_term = (heading_term or title_term) if definitional else title_term
-        current_term, in_definition = note_term, term_from_heading(title)[1]
+        current_term, in_definition = note_term, title_defines
         work = self.note_work(blocks, first_heading, values or {})
         quotes: list[Quote] = []
         passages: list[Passage] = []
