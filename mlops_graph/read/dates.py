@@ -29,15 +29,16 @@ day that does not exist."""
 
 
 def _numeric(fmt: str) -> re.Pattern[str]:
-    """Text written in ``fmt`` with two-digit days and months (``%d-%m-%Y`` gives ``05-01-2023``)."""
+    """Text written in ``fmt`` with two-digit days and months (``%d/%m/%Y`` gives ``05/01/2023``)."""
     fields = {"%Y": r"(?P<Y>\d{4})", "%m": r"(?P<m>\d\d)", "%d": r"(?P<d>\d\d)"}
-    return re.compile(re.sub(r"%[Ymd]", lambda m: fields[m.group()], fmt), re.ASCII)
+    return re.compile(re.sub(r"%[Ymd]|[^%]+", lambda m: fields.get(m.group(), re.escape(m.group())), fmt), re.ASCII)
 
 
-_NUMERIC = {order: tuple(_numeric(fmt) for fmt in formats if re.fullmatch(r"%[Ymd](?:-%[Ymd])*", fmt))
+_NUMERIC = {order: tuple(_numeric(fmt) for fmt in formats if re.fullmatch(r"%[Ymd](?:[-/.]%[Ymd])*", fmt))
             for order, formats in DATE_FORMATS.items()}
-"""For each date order, its formats of numbers and hyphens only, in their most common spelling: the
-one of its formats that can read such a text, so it is read without ``strptime`` (which is slow)."""
+"""For each date order, its formats of numbers only (``-``, ``/`` or ``.`` between them), in their most
+common spelling: a text of numbers and one of those can be read by the one of its formats that has
+it, so it is read so without ``strptime`` (which is slow)."""
 
 
 def parse_date(value: object, date_order: str = "DMY") -> dt.date:
