@@ -37,8 +37,8 @@ def _numeric(fmt: str) -> re.Pattern[str]:
 _NUMERIC = {order: tuple(_numeric(fmt) for fmt in formats if re.fullmatch(r"%[Ymd](?:[-/.]%[Ymd])*", fmt))
             for order, formats in DATE_FORMATS.items()}
 """For each date order, its formats of numbers only (``-``, ``/`` or ``.`` between them), in their most
-common spelling: a text of numbers and one of those can be read by the one of its formats that has
-it, so it is read so without ``strptime`` (which is slow)."""
+common spelling. Only such a format can read a text of numbers and those signs, so the first of them
+that fits reads it as ``strptime`` would, without its cost."""
 
 
 def parse_date(value: object, date_order: str = "DMY") -> dt.date:
