@@ -56,6 +56,11 @@ _BOOK = re.compile(
     rf"(?P<by>{_LINK}(?:\s*(?:,|&|\band\b)\s*{_LINK})*)(?P<rest>[^{_LINK}]{{0,200}})$", re.I)
 _NAME = r"(?P<name>[^\W\d_][\w .&'’/()+-]{0,79}?)"
 _NAME_THEN_VERB = re.compile(rf"^{_NAME}\s+(?:{_VERBS}){_END}", re.I)
+_VERB_INITIALS = "".join(sorted({verb[0] for verb in _VERBS.split("|")}))
+_VERB_AT_END = re.compile(rf"\s(?=[{_VERB_INITIALS}])(?:{_VERBS}){_END}", re.I)
+_VERB_AT_END_CHARS = 3 + max(len(verb.replace(r"\s+", " ")) for verb in _VERBS.split("|"))
+"""How a ``_NAME_THEN_VERB`` line ends (the lookahead spares trying each verb after each space), and
+its most characters, in a text whose spaces are single."""
 _LEAD_IN_NAME = re.compile(rf"^(?:according\s+to|in\s+the\s+words\s+of){{1}}\s+{_NAME}{_END}", re.I)
 _BROKEN_LINK_THEN_VERB = re.compile(rf"^\[(?P<name>[^\]\n]+)\]\((?P<url>[^\n]+)\)\s+(?:{_VERBS}){_END}", re.I)
 _BRACKETED_TITLE = re.compile(r"^\[(?P<name>[^\[\]\n]{3,200})\]\s*:?$")
@@ -100,7 +105,8 @@ class Attribution:
 
 def split_date(name: str) -> tuple[str, str | None]:
     """A source name without a trailing date, and that date (``2019``, ``2026-01``, ``2026-01-16``)."""
-    match = _TRAILING_DATE.search(name)
+    # Every date has a year in 19xx or 20xx: the pattern, tried at each character, is spared without one.
+    match = _TRAILING_DATE.search(name) if "19" in name or "20" in name else None
     if match is None or match.start() == 0:
         return name, None
     head = name[: match.start()].rstrip(" ,;:–—-(")
@@ -219,7 +225,7 @@ def lead_attribution(part: Inline) -> Attribution | None:
     text = " ".join(part.text.split())
     if not text or len(text) > 400:
         return None
-    links = _web_links(part)
+    links = _web_links(part) if part.links else []
     if links and len(links) == len([link for link in part.links if link.kind != "wiki"]):
         shape = _shape(part, links)
         if len(links) == 1 and (_LINK_THEN_VERB.match(shape) or _LEAD_IN_LINK.match(shape)):
@@ -231,13 +237,13 @@ def lead_attribution(part: Inline) -> Attribution | None:
         match = _LINK_THEN_LONG_VERB.match(shape)
         if match is not None and len(links) <= 2:
             rest, tail = match.group("rest"), match.group("tail")
-            person = _source_from_link(links[0])
             if len(links) == 1:
                 if _ENDS_AS_LEAD.search(rest) or not rest.strip(" .:"):
-                    return person
+                    return _source_from_link(links[0])
                 return None
             # "… in his [medium article](url)": the second link is the page the person wrote.
             if tail is not None and (_ENDS_AS_LEAD.search(tail) or not tail.strip(" .:")):
+                person = _source_from_link(links[0])
                 page, selector = _web(links[1].url)
                 source = person.source
                 homepage = source.url if source.url and is_web_url(source.url) else None
@@ -250,13 +256,18 @@ def lead_attribution(part: Inline) -> Attribution | None:
     if broken:
         url, selector = _web(broken.group("url"))
         return Attribution(SourceRef(" ".join(broken.group("name").split()), url), selector)
-    for pattern in (_NAME_THEN_VERB, _LEAD_IN_NAME):
-        match = pattern.match(text)
-        if match:
-            name = _plain_name(match.group("name"))
-            if name:
-                return Attribution(SourceRef(name, None), None)
+    for match in (_name_then_verb(text), _LEAD_IN_NAME.match(text)):
+        name = _plain_name(match.group("name")) if match else None
+        if name:
+            return Attribution(SourceRef(name, None), None)
     return None
+
+
+def _name_then_verb(text: str) -> re.Match[str] | None:
+    """``_NAME_THEN_VERB`` in ``text`` (its spaces single), whose end is looked at first: that is quick."""
+    if _VERB_AT_END.search(text, max(0, len(text) - _VERB_AT_END_CHARS)) is None:
+        return None
+    return _NAME_THEN_VERB.match(text)
 
 
 def link_alone(part: Inline) -> Attribution | None:

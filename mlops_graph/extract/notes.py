@@ -168,9 +168,12 @@ def names_a_thing(label: str) -> bool:
                 or _VERBS.intersection(folded) or (len(words) == 1 and folded[0] in _PRONOUNS))
 
 
+_KEY_SEPARATORS = re.compile(r"[\s_-]+")
+
+
 def _key_form(key: str) -> str:
     """A front matter key without case, spaces, hyphens and underscores: ``Date Created`` is ``datecreated``."""
-    return re.sub(r"[\s_-]+", "", key.casefold())
+    return _KEY_SEPARATORS.sub("", key.casefold())
 
 
 def is_tag(tag: str) -> bool:
@@ -184,12 +187,15 @@ def is_tag(tag: str) -> bool:
     return True
 
 
+_SLUG_WORD = re.compile(r"[a-z0-9]+")
+
+
 def slugify(text: str) -> str:
     """Lower-case ASCII words joined by hyphens; ``/`` separates folders and is kept."""
     parts = []
     for piece in text.split("/"):
         folded = unicodedata.normalize("NFKD", piece).encode("ascii", "ignore").decode("ascii").lower()
-        words = re.findall(r"[a-z0-9]+", folded)
+        words = _SLUG_WORD.findall(folded)
         if words:
             parts.append("-".join(words))
     return "/".join(parts)
@@ -223,11 +229,12 @@ def _well_formed_lang(tag: str) -> bool:
 def _lang_of_quote(text: str, source: SourceRef | None, note_lang: str | None) -> str | None:
     """A language tag only where it is known: a script that names one language, a Wikipedia
     language edition, or the note's own ``lang``. Otherwise none."""
-    if _KANA.search(text):
-        return "ja"
-    if _HANGUL.search(text):
-        return "ko"
-    if source is not None and source.url:
+    if not text.isascii():
+        if _KANA.search(text):
+            return "ja"
+        if _HANGUL.search(text):
+            return "ko"
+    if source is not None and source.url and "wikipedia." in source.url.lower():
         host = host_of(source.url) or ""
         match = _WIKIPEDIA_LANG.match(host)
         if match:
@@ -316,8 +323,9 @@ class _NoteReader:
             title = file_title(self.rel)
         title = " ".join(title.split())
 
-        date = self.date(values, lines, DATE_KEYS)
-        modified = self.date(values, lines, MODIFIED_KEYS)
+        forms = {key: _key_form(key) for key in values}
+        date = self.date(values, lines, forms, DATE_KEYS)
+        modified = self.date(values, lines, forms, MODIFIED_KEYS)
         lang = None
         for key in ("lang", "language"):
             raw = self.scalar(key, values.get(key), lines.get(key))
@@ -328,7 +336,7 @@ class _NoteReader:
                     self.problem(lines.get(key), f"{key} {raw!r} is not a language tag such as 'en' or 'pt-BR'")
         extra: list[tuple[str, str]] = []
         structured: list[str] = []
-        dates = {key for key in values if _key_form(key) in DATE_KEYS or _key_form(key) in MODIFIED_KEYS}
+        dates = {key for key, form in forms.items() if form in DATE_KEYS or form in MODIFIED_KEYS}
         # YAML aliases can repeat one long value under many keys: what is kept never exceeds the
         # note's own length, nor MAX_EXTRA_KEYS keys.
         budget = len(text)
@@ -381,9 +389,11 @@ class _NoteReader:
             alias_pairs=tuple(dict.fromkeys(pairs)),
         )
 
-    def date(self, values: dict[str, object], lines: dict[str, int], spellings: tuple[str, ...]) -> dt.date | None:
-        """The first readable date under one of ``spellings``; each unreadable one is reported."""
-        found = sorted((spellings.index(_key_form(key)), key) for key in values if _key_form(key) in spellings)
+    def date(self, values: dict[str, object], lines: dict[str, int], forms: dict[str, str],
+             spellings: tuple[str, ...]) -> dt.date | None:
+        """The first readable date under one of ``spellings`` (keys in ``forms``: their ``_key_form``);
+        each unreadable one is reported."""
+        found = sorted((spellings.index(form), key) for key, form in forms.items() if form in spellings)
         date = None
         for _rank, key in found:
             if values[key] is None:
@@ -457,12 +467,13 @@ class _NoteReader:
         self, blocks: list[Block], first_heading: Block | None, title: str, lang: str | None,
         values: dict[str, object] | None = None, aliases: tuple[str, ...] = (),
     ) -> tuple[list[Quote], list[Passage], list[WikiLink], tuple[str, ...], list[tuple[str, str]], str]:
-        title_term = term_from_heading(title)[0] or title
+        title_term, title_defines = term_from_heading(title)
+        title_term = title_term or title
         heading_term, definitional = (
             term_from_heading(first_heading.parts[0].text) if first_heading is not None else (title_term, False)
         )
         note_term = (heading_term or title_term) if definitional else title_term
-        current_term, in_definition = note_term, term_from_heading(title)[1]
+        current_term, in_definition = note_term, title_defines
         work = self.note_work(blocks, first_heading, values or {})
         quotes: list[Quote] = []
         passages: list[Passage] = []
@@ -700,6 +711,8 @@ def _join(parts: list[Inline]) -> tuple[str, tuple[tuple[int, int], ...]]:
 
 
 def _inline_tags(part: Inline) -> list[str]:
+    if "#" not in part.text:
+        return []
     blocked = [(link.start, link.end) for link in part.links] + list(part.code_spans)
     found = []
     for match in _INLINE_TAG.finditer(part.text):

@@ -65,7 +65,8 @@ def _initials(words: list[str]) -> str:
 def alias_pairs(text: str) -> list[tuple[str, str]]:
     """(short, long) pairs stated in ``text``: "X stands for Y", "Y (X)" and "X (Y)" with X an acronym."""
     pairs: list[tuple[str, str]] = []
-    for match in _STANDS_FOR.finditer(text):
+    # The words are looked for first: a pattern that starts with \b is tried at every character.
+    for match in _STANDS_FOR.finditer(text) if "stand" in text else ():
         before = _SHORT_BEFORE.search(text, max(0, match.start() - 20), match.start())
         after = _LONG_AFTER.match(text, match.end())
         if before and after:

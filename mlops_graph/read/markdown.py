@@ -81,7 +81,11 @@ def _is_markup(html: str) -> bool:
     return match is not None and (match.group(1) is None or match.group(1).lower() in HTML_ELEMENTS)
 
 
-@dataclass(frozen=True, slots=True)
+# LinkSpan and Inline are made by the thousand and never changed: plain dataclasses, as a frozen
+# one's fields cost a call each to set.
+
+
+@dataclass(slots=True)
 class LinkSpan:
     text: str
     url: str
@@ -92,7 +96,7 @@ class LinkSpan:
     ``attachment`` for a wiki-link to a file that is not a note."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Inline:
     """A paragraph, heading or list item reduced to plain text."""
 
@@ -192,17 +196,22 @@ class _InlineBuilder:
                     at = found + len(shown)
             self.code.sort()
 
-    def build(self, quote: int = 0) -> Inline:
+    def finish(self, block: Block | None, quote: int) -> None:
+        """Add the text to ``block`` (as inside the blockquote numbered ``quote``), unless it is
+        blank and holds no link."""
+        if block is None:
+            return
         text = "".join(self.chunks)
+        links, code, breaks = self.links, self.code, self.breaks
         if self.dropped and text.endswith(" "):  # markup at the end: no trailing gap either
             text = text.rstrip(" ")
             size = len(text)
-            return Inline(text, self.line,
-                          tuple(LinkSpan(link.text, link.url, min(link.start, size), min(link.end, size), link.kind)
-                                for link in self.links),
-                          tuple((min(a, size), min(b, size)) for a, b in self.code),
-                          tuple(b for b in self.breaks if b[0] < size), quote)
-        return Inline(text, self.line, tuple(self.links), tuple(self.code), tuple(self.breaks), quote)
+            links = [LinkSpan(link.text, link.url, min(link.start, size), min(link.end, size), link.kind)
+                     for link in links]
+            code = [(min(a, size), min(b, size)) for a, b in code]
+            breaks = [b for b in breaks if b[0] < size]
+        if links or text.strip():
+            block.parts.append(Inline(text, self.line, tuple(links), tuple(code), tuple(breaks), quote))
 
 
 def _link_kind(link_type: Any) -> str:
@@ -226,6 +235,8 @@ _FLUSH_AT_END = frozenset({
 })
 """A table row is one text, its cells separated by `` | ``."""
 _MATH = frozenset({"InlineMath", "DisplayMath"})
+_INLINE_MARKUP = frozenset({"Emphasis", "Strong", "Strikethrough", "Superscript", "Subscript"})
+"""Their text is part of the text around them, as it is."""
 
 
 class _Words(HTMLParser):
@@ -286,7 +297,8 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
     encoded = body.encode("utf-8")
     newlines = _newlines(encoded)
     tex = b"\\(" in encoded
-
+    references = "&#" in body or has_noncharacter(body)
+    """Whether a text may hold a noncharacter (from a character reference, or as itself)."""
     line_at = bisect.bisect_left
 
     def line_of(offset: int) -> int:
@@ -307,9 +319,6 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
     html: list[str] | None = None
     html_line = 0
     quote_depth = quotes = 0
-
-    def close(builder: _InlineBuilder, block: Block | None) -> None:
-        _close(builder, block, quotes if quote_depth else 0)
 
     events = cast(Iterator[tuple[Any, Any]], pyromark.events_with_range(body, options=_OPTIONS, merge_text=True))
     for event, span in events:
@@ -335,38 +344,51 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
             if inline is None:
                 inline = _InlineBuilder(first_line + line_at(newlines, span["start"]))
             text = value if type(value) is str else str(value)
-            if has_noncharacter(text):
+            if references and has_noncharacter(text):
                 text = scrub(text, span["start"])
             if "{" in text or (tex and "(" in text):
                 inline.add_text(text, encoded[span["start"]:span["end"]].decode("utf-8", "replace"))
             else:
                 inline.add(text)
         elif key == "Start":
-            name = value if isinstance(value, str) else next(iter(value))
+            name = value if type(value) is str else next(iter(value))
             if depth == 0:
                 level = int(value["Heading"]["level"][1:]) if name == "Heading" else 0
                 current = Block(_KINDS.get(name, "other"), line_of(span["start"]), level)
                 blocks.append(current)
             depth += 1
-            if name == "BlockQuote":
+            if name in _INLINE_MARKUP:
+                continue
+            if name in _FLUSH_AT_START:
                 if inline is not None:
-                    close(inline, current)
+                    inline.finish(current, quotes if quote_depth else 0)
                     inline = None
-                quotes += quote_depth == 0
-                quote_depth += 1
-            if name in _OPAQUE:
+                if name == "BlockQuote":
+                    quotes += quote_depth == 0
+                    quote_depth += 1
+            elif name == "TableCell":
+                if inline is not None:
+                    inline.pending = " | "
+            elif name == "Link":
+                if inline is None:
+                    inline = _InlineBuilder(line_of(span["start"]))
+                link = value[name]
+                destination = str(link.get("dest_url", ""))
+                if references and has_noncharacter(destination):
+                    destination = scrub(destination, span["start"])
+                kind_name = _link_kind(link.get("link_type"))
+                if kind_name == "wiki" and _suffix(destination) in ATTACHMENTS:
+                    kind_name = "attachment"
+                if inline.pending:
+                    inline.settle()
+                inline.open_links.append((inline.length, destination, kind_name))
+            elif name in _OPAQUE:
                 skip_text += 1
             elif name == "HtmlBlock":
                 if inline is not None:
-                    close(inline, current)
+                    inline.finish(current, quotes if quote_depth else 0)
                     inline = None
                 html, html_line = [], line_of(span["start"])
-            elif name in _FLUSH_AT_START:
-                if inline is not None:
-                    close(inline, current)
-                    inline = None
-            elif name == "TableCell" and inline is not None:
-                inline.pending = " | "
             elif name == "Image":
                 image = value[name]
                 target = str(image.get("dest_url", ""))
@@ -379,52 +401,41 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                 images += 1
                 skip_text += 1
                 inline.dropped = True
-            elif name == "Link":
-                if inline is None:
-                    inline = _InlineBuilder(line_of(span["start"]))
-                link = value[name]
-                destination = str(link.get("dest_url", ""))
-                if has_noncharacter(destination):
-                    destination = scrub(destination, span["start"])
-                kind_name = _link_kind(link.get("link_type"))
-                if kind_name == "wiki" and _suffix(destination) in ATTACHMENTS:
-                    kind_name = "attachment"
-                if inline.pending:
-                    inline.settle()
-                inline.open_links.append((inline.length, destination, kind_name))
         elif key == "End":
-            name = value if isinstance(value, str) else next(iter(value))
+            name = value if type(value) is str else next(iter(value))
             depth -= 1
-            if name == "BlockQuote":
+            if name in _INLINE_MARKUP:
+                continue
+            if name in _FLUSH_AT_END:
                 if inline is not None:
-                    close(inline, current)
+                    inline.finish(current, quotes if quote_depth else 0)
                     inline = None
-                quote_depth -= 1
-            if name in _OPAQUE:
+                if name == "BlockQuote":
+                    quote_depth -= 1
+            elif name == "Link":
+                if inline is not None and inline.open_links:
+                    begin, url, kind_name = inline.open_links.pop()
+                    text = "".join(inline.chunks)[begin:]
+                    inline.links.append(LinkSpan(text, url, begin, inline.length, kind_name))
+                    if not text.strip():
+                        inline.dropped = True
+            elif name == "Image":
+                if inline is not None and inline.open_links and inline.open_links[-1][2] == "embed":
+                    begin, url, kind_name = inline.open_links.pop()
+                    inline.links.append(LinkSpan("".join(inline.chunks)[begin:], url, begin, inline.length, kind_name))
+                elif images:
+                    images -= 1
+                    skip_text -= 1
+            elif name in _OPAQUE:
                 skip_text -= 1
             elif name == "HtmlBlock":
                 words = html_words("".join(html or ()))
                 if words and current is not None:
                     current.parts.append(Inline(words, html_line, quote=quotes if quote_depth else 0))
                 html = None
-            elif name == "Image" and inline is not None and inline.open_links and inline.open_links[-1][2] == "embed":
-                begin, url, kind_name = inline.open_links.pop()
-                inline.links.append(LinkSpan("".join(inline.chunks)[begin:], url, begin, inline.length, kind_name))
-            elif name == "Image" and images:
-                images -= 1
-                skip_text -= 1
-            elif name == "Link" and inline is not None and inline.open_links:
-                begin, url, kind_name = inline.open_links.pop()
-                text = "".join(inline.chunks)[begin:]
-                inline.links.append(LinkSpan(text, url, begin, inline.length, kind_name))
-                if not text.strip():
-                    inline.dropped = True
-            elif name in _FLUSH_AT_END and inline is not None:
-                close(inline, current)
-                inline = None
             if depth == 0:
                 if inline is not None:
-                    close(inline, current)
+                    inline.finish(current, quotes if quote_depth else 0)
                     inline = None
                 current = None
         elif key == "Html" and html is not None:
@@ -453,7 +464,7 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
                 inline = _InlineBuilder(line_of(span["start"]))
             inline.add("[x] " if value else "[ ] ")
     if inline is not None:
-        close(inline, current)
+        inline.finish(current, quotes if quote_depth else 0)
     return blocks
 
 
@@ -484,11 +495,3 @@ def split_line(part: Inline, index: int) -> tuple[Inline, Inline] | None:
                   tuple((start - shift, end - shift) for start, end in part.code_spans if start >= shift),
                   tuple((offset - shift, at) for offset, at in part.breaks[index + 1:]), part.quote)
     return head, tail
-
-
-def _close(inline: _InlineBuilder, block: Block | None, quote: int = 0) -> None:
-    """Add the finished inline text to its block, unless it is blank (and holds no link)."""
-    if block is not None:
-        built = inline.build(quote)
-        if built.text.strip() or built.links:
-            block.parts.append(built)
