@@ -99,7 +99,9 @@ def read_file(note_file: NoteFile, settings: Settings) -> tuple[Note | None, lis
                 raise OSError(errno.EINVAL, "not a regular file")
             os.set_blocking(fd, True)
             size = info.st_size
-            data = b"" if size > limit else handle.read(limit + 1)
+            data = b"" if size > limit else handle.read(size + 1)
+            if size < len(data) <= limit:  # it grew since: read on, up to the limit
+                data += handle.read(limit + 1 - len(data))
     except FileNotFoundError:
         return None, [Problem(note_file.rel, None, "disappeared while the build was running; skipped")]
     except OSError as exc:
