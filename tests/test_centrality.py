@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlops_graph.graph.consensus import pagerank
@@ -19,6 +19,7 @@ weighted_pairs = st.dictionaries(
 )
 
 
+@settings(deadline=None)  # networkx loads scipy on its first call
 @given(pairs=weighted_pairs, lonely=st.lists(st.sampled_from(NAMES), max_size=4))
 def test_pagerank_is_networkx_pagerank(pairs: dict[tuple[str, str], int], lonely: list[str]) -> None:
     nodes = sorted({name for pair in pairs for name in pair} | set(lonely))
