@@ -12,10 +12,9 @@ baseline (bench/baseline_rdflib.py) and a full `mlops-graph build` in alternatio
 in its own process and into a fresh folder (the previous one deleted and flushed to disk before
 the timer starts), and prints the median wall and CPU times, the ratio
 baseline / mlops-graph measured in the same run, and each process's peak resident memory (from
-wait4's rusage). The package is byte-compiled first, as an
-installed copy is. It then times a one-note edit followed by a rebuild, and
-every named query on the embedded store. It prints figures; it never
-fails on one.
+wait4's rusage). The package is byte-compiled first, as an installed copy is. It then times a
+one-note edit followed by a rebuild, and every named query on the embedded store. It prints
+figures; it never fails on one.
 """
 
 from __future__ import annotations
