@@ -256,7 +256,8 @@ def lead_attribution(part: Inline) -> Attribution | None:
     if broken:
         url, selector = _web(broken.group("url"))
         return Attribution(SourceRef(" ".join(broken.group("name").split()), url), selector)
-    for match in (_name_then_verb(text), _LEAD_IN_NAME.match(text)):
+    for find in (_name_then_verb, _LEAD_IN_NAME.match):
+        match = find(text)
         name = _plain_name(match.group("name")) if match else None
         if name:
             return Attribution(SourceRef(name, None), None)
