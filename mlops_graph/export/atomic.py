@@ -151,23 +151,11 @@ def _write_file(target: Path, data: Iterable[bytes]) -> None:
         handle.writelines(data)
 
 
-#: Files are written by this many threads: creating a file is mostly the kernel's work, which
-#: threads do side by side (10,000 per-note files take seconds one after the other).
-WRITER_THREADS = 4
-
-
 def _write_files(staging: Path, files: Mapping[str, bytes]) -> None:
     """Each file, in pieces where ``files`` gives them (``pieces(name)``), else whole."""
     pieces: Callable[[str], Iterable[bytes]] = getattr(files, "pieces", lambda name: [files[name]])
-
-    def write(name: str) -> None:
+    for name in files:
         _write_file(staging / _safe_relative(name), pieces(name))
-
-    from concurrent.futures import ThreadPoolExecutor  # here: a small build need not load it
-
-    with ThreadPoolExecutor(WRITER_THREADS) as pool:
-        for _ in pool.map(write, files):
-            pass
 
 
 def write_output(out_dir: str | os.PathLike[str], files: Mapping[str, bytes]) -> None:
