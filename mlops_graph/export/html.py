@@ -34,7 +34,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,7 +101,7 @@ KIND_STYLES: dict[str, KindStyle] = {
     OTHER_KIND: KindStyle("Other", "Other", "#777777", "triangleDown"),
 }
 
-_TEMPLATE_PACKAGE = "mlops_graph.export"
+_TEMPLATES = Path(__file__).with_name("templates")
 _PYVIS = importlib.util.find_spec("pyvis")
 _VIS_DIR = Path(_PYVIS.submodule_search_locations[0] if _PYVIS and _PYVIS.submodule_search_locations else ".") / \
     "templates" / "lib" / "vis-9.1.2"
@@ -335,7 +334,7 @@ def _plain(text: str) -> str:
 
 @cache
 def _asset(name: str) -> str:
-    return resources.files(_TEMPLATE_PACKAGE).joinpath("templates", name).read_text(encoding="utf-8")
+    return (_TEMPLATES / name).read_text(encoding="utf-8")
 
 
 @cache

@@ -21,7 +21,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Mapping
 from functools import cache
-from importlib.resources import files
+from pathlib import Path
 
 TABLE = "english-lemmas.bin"
 """The table's file name, beside this module."""
@@ -62,7 +62,7 @@ def _split(data: bytes) -> tuple[list[str], list[str], array[int]]:
 @cache
 def _table() -> tuple[list[str], list[str], array[int]]:
     """The shipped table (:func:`_split`)."""
-    return _split(files(__package__).joinpath(TABLE).read_bytes())
+    return _split(Path(__file__).with_name(TABLE).read_bytes())
 
 
 def _index(form: str) -> int:

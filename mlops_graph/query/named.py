@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from mlops_graph.errors import QueryError
@@ -48,7 +47,7 @@ def _parse(name: str, text: str) -> NamedQuery:
 @cache
 def named_queries() -> dict[str, NamedQuery]:
     """All shipped queries by name, in alphabetical order."""
-    folder = resources.files("mlops_graph.query") / "queries"
+    folder = Path(__file__).with_name("queries")
     found = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".rq"):
