@@ -13,11 +13,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
-from rapidfuzz.distance import DamerauLevenshtein
 
 from mlops_graph.config import Settings
 from mlops_graph.errors import VocabularyError
-from mlops_graph.extract.labels import normalize_label
+from mlops_graph.extract.labels import edits, normalize_label
 from mlops_graph.extract.notes import names_a_thing, slugify
 from mlops_graph.model import Note
 from mlops_graph.namespaces import SKOS
@@ -138,7 +137,7 @@ class ConceptIndex:
         for other, iri in self._by_key.items():
             if abs(len(other) - len(key)) > limit or other[:1] != key[:1]:
                 continue
-            distance = DamerauLevenshtein.distance(key, other, score_cutoff=limit)
+            distance = edits(key, other, limit)
             if distance <= limit and (best is None or (distance, other) < (best[0], self._key_of(best[1]))):
                 best = (distance, iri)
         return best[1] if best else None

@@ -61,3 +61,11 @@ def normal_form(token: str) -> str:
 def normalize_label(label: str) -> str:
     """The comparison key of a label in the concept index: its tokens' normal forms, case-folded."""
     return " ".join(map(normal_form, TOKEN.findall(label))).casefold()
+
+
+def edits(first: str, second: str, limit: int) -> int:
+    """The Damerau-Levenshtein distance of two words or labels, or ``limit + 1`` if it is more."""
+    from rapidfuzz.distance import DamerauLevenshtein  # here: most builds never compare by edits
+
+    distance: int = DamerauLevenshtein.distance(first, second, score_cutoff=limit)
+    return distance

@@ -28,11 +28,10 @@ from functools import lru_cache
 from itertools import accumulate, chain, compress
 
 import ahocorasick
-from rapidfuzz.distance import DamerauLevenshtein
 
 from mlops_graph.extract.concepts import Concept
 from mlops_graph.extract.english import known
-from mlops_graph.extract.labels import BARRIER, TOKEN, cased, normal_form
+from mlops_graph.extract.labels import BARRIER, TOKEN, cased, edits, normal_form
 from mlops_graph.model import Note
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'`]+", re.IGNORECASE)
@@ -248,7 +247,7 @@ class MentionMatcher:
                     target = label.words[at].casefold()
                     if abs(len(target) - len(word)) > label.limit:
                         continue
-                    cost = DamerauLevenshtein.distance(word, target, score_cutoff=label.limit)
+                    cost = edits(word, target, label.limit)
                     if cost <= label.limit:
                         found.append((start, -size, cost, label.tier, label.iri))
         out: list[tuple[int, int, str]] = []
