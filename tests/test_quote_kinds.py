@@ -254,3 +254,16 @@ def _quotes(body: str) -> list[tuple[str, str | None, str]]:
 ])
 def test_attribution_lines_between_and_around_quotes(body: str, expected: list[tuple[str, str | None, str]]) -> None:
     assert _quotes(body) == expected
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # Definitional form names the term in any case, with hyphens for spaces, or after "we call".
+    ("> MODEL SERVING is a model behind an API.\n", [("definition", None, "MODEL SERVIN")]),
+    ("> The term “model-serving” refers to a model behind an API.\n", [("definition", None, "The term “mo")]),
+    ("> Here we call it model serving, a model behind an API.\n", [("definition", None, "Here we call")]),
+    # Without the term (only part of it), an unattributed passage is the author's aside.
+    ("> SERVING is a model behind an API.\n", []),
+    ("> Models behind an API answer requests.\n", []),
+])
+def test_an_unattributed_definition_says_what_the_term_is(body: str, expected: list[tuple[str, str | None, str]]) -> None:
+    assert _quotes(body) == expected

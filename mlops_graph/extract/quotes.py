@@ -85,8 +85,9 @@ def _term_pattern(term: str) -> str:
 def is_definitional(text: str, terms: list[str]) -> bool:
     """Rule 4's form: the text says what one of ``terms`` is."""
     head = " ".join(text.split())[:400]
+    folded = head.casefold()  # a term whose first word the text lacks needs no pattern
     for term in terms:
-        if not term or len(term) < 2:
+        if len(term) < 2 or not term.split() or term.split()[0].casefold() not in folded:
             continue
         t = _term_pattern(term)
         verbs = (r"(?:is|are|was|refers?\s+to|means?|stands?\s+for|can\s+be\s+defined\s+as|(?:is\s+)?defined\s+as|"
