@@ -1,3 +1,3 @@
-from mlops_graph.cli import main
+from mlops_graph.cli import run
 
-raise SystemExit(main())
+run()

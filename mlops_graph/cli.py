@@ -10,13 +10,14 @@ Each command is a function ``cmd_NAME(args) -> int`` and a sub-parser made in :f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import io
 import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from mlops_graph import __version__
 from mlops_graph.config import DATE_ORDERS, DEFAULT_HOST, DEFAULT_PORT, QUERY_FORMATS, Settings, load_settings
@@ -351,3 +352,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             _changed(report, "the interruption" if status == EXIT_INTERRUPTED else "the failure",
                      under_way=status == EXIT_INTERRUPTED)
         return status
+
+
+def run() -> NoReturn:
+    """The ``mlops-graph`` command: :func:`main`, then the process ends without freeing its objects one
+    by one (as mypy's command does), which takes longer than writing a garden's output. Everything a
+    command writes is written and closed by then; the standard streams are flushed here."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            with contextlib.suppress(OSError, ValueError):  # closed or full: the command has said so
+                stream.flush()
+    os._exit(code)
