@@ -106,6 +106,7 @@ _PYVIS = importlib.util.find_spec("pyvis")
 _VIS_DIR = Path(_PYVIS.submodule_search_locations[0] if _PYVIS and _PYVIS.submodule_search_locations else ".") / \
     "templates" / "lib" / "vis-9.1.2"
 _MARKER = re.compile(r"@@([A-Z_]+)@@")
+_CLOSING = re.compile(r"</(?:script|style)", re.IGNORECASE)
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _JSON_ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
 
@@ -340,7 +341,7 @@ def _asset(name: str) -> str:
 @cache
 def _vis_asset(name: str) -> str:
     text = (_VIS_DIR / name).read_text(encoding="utf-8")
-    if "</script" in text.lower() or "</style" in text.lower():
+    if _CLOSING.search(text):
         raise ValueError(f"{name} cannot be inlined: it closes its own element")
     return text
 
