@@ -78,11 +78,17 @@ class Table:
         self._places, end = _read("i", view, end, forms)
         self._ends, end = _read("I", view, end, words)
         self._text = data[end:]
+        self._found: dict[str, int] = {}
 
     def _index(self, form: str) -> int:
-        key = _hash(form)
-        at = bisect_left(self._hashes, key)
-        return at if at < len(self._hashes) and self._hashes[at] == key else -1
+        """The place of ``form`` among the hashes, or -1 (remembered: a word is asked for its lemma and
+        whether it is known)."""
+        at = self._found.get(form)
+        if at is None:
+            key = _hash(form)
+            at = bisect_left(self._hashes, key)
+            at = self._found[form] = at if at < len(self._hashes) and self._hashes[at] == key else -1
+        return at
 
     def known(self, form: str) -> bool:
         """Whether the table has this case-folded word form."""
