@@ -146,7 +146,6 @@ def _check_replaceable(out_dir: Path, files: Mapping[str, bytes]) -> None:
 
 
 def _write_file(target: Path, data: Iterable[bytes]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "wb") as handle:
         handle.writelines(data)
 
@@ -154,8 +153,13 @@ def _write_file(target: Path, data: Iterable[bytes]) -> None:
 def _write_files(staging: Path, files: Mapping[str, bytes]) -> None:
     """Each file, in pieces where ``files`` gives them (``pieces(name)``), else whole."""
     pieces: Callable[[str], Iterable[bytes]] = getattr(files, "pieces", lambda name: [files[name]])
+    folders = {staging}
     for name in files:
-        _write_file(staging / _safe_relative(name), pieces(name))
+        target = staging / _safe_relative(name)
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
+        _write_file(target, pieces(name))
 
 
 def write_output(out_dir: str | os.PathLike[str], files: Mapping[str, bytes]) -> None:
