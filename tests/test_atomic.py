@@ -242,13 +242,23 @@ def fail_file_write(monkeypatch: pytest.MonkeyPatch, at: int, error: BaseExcepti
     return calls
 
 
+def _changed(build: BuildResult, many: bool) -> dict[str, bytes]:
+    """The build's files, each changed; with ``many``, also as many notes' files as a large garden has
+    (they are written by several threads)."""
+    changed = {name: data + b"\n# changed\n" for name, data in build.files.items()}
+    if many:
+        changed.update({f"notes/more-{i}.ttl": b"# another note\n" for i in range(atomic.THREADED_FROM)})
+    return changed
+
+
+@pytest.mark.parametrize("many", [False, True])
 def test_a_failed_write_leaves_the_previous_output(
-    previous: tuple[Path, dict[str, bytes]], corpus_build: BuildResult, monkeypatch: pytest.MonkeyPatch
+    previous: tuple[Path, dict[str, bytes]], corpus_build: BuildResult, monkeypatch: pytest.MonkeyPatch, many: bool
 ) -> None:
     out, before = previous
     (out / "store").mkdir()
     (out / "store" / "db").write_bytes(b"tool state")
-    changed = {name: data + b"\n# changed\n" for name, data in corpus_build.files.items()}
+    changed = _changed(corpus_build, many)
     calls = fail_file_write(monkeypatch, 5, OSError(errno.ENOSPC, "No space left on device"))
     with pytest.raises(OutputError, match="No space left on device"):
         write_output(out, changed)
@@ -258,11 +268,12 @@ def test_a_failed_write_leaves_the_previous_output(
     assert leftovers(out.parent) == []
 
 
+@pytest.mark.parametrize("many", [False, True])
 def test_an_interrupted_write_leaves_the_previous_output(
-    previous: tuple[Path, dict[str, bytes]], corpus_build: BuildResult, monkeypatch: pytest.MonkeyPatch
+    previous: tuple[Path, dict[str, bytes]], corpus_build: BuildResult, monkeypatch: pytest.MonkeyPatch, many: bool
 ) -> None:
     out, before = previous
-    changed = {name: data + b"\n# changed\n" for name, data in corpus_build.files.items()}
+    changed = _changed(corpus_build, many)
     calls = fail_file_write(monkeypatch, 3, KeyboardInterrupt())
     with pytest.raises(KeyboardInterrupt):
         write_output(out, changed)
