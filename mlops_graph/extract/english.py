@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from itertools import accumulate
 from pathlib import Path
+from typing import Literal
 
 TABLE = "english-lemmas.bin"
 """The table's file name, beside this module."""
@@ -67,7 +68,7 @@ def encode(lemmas: Mapping[str, str]) -> bytes:
         (_little(array("Q", keys)), _little(buckets), _little(places), _little(ends), *text))
 
 
-def _view(data: memoryview, typecode: str, start: int, count: int) -> tuple[Sequence[int], int]:
+def _view(data: memoryview, typecode: Literal["Q", "I", "i"], start: int, count: int) -> tuple[Sequence[int], int]:
     """``count`` little-endian integers of ``data`` from ``start`` (in place where the machine is
     little-endian), and where they end."""
     size = array(typecode).itemsize
