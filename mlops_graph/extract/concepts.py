@@ -7,6 +7,7 @@ so "Feature Stores", "feature-store" and "feature store" are one.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -22,6 +23,11 @@ from mlops_graph.model import Note
 from mlops_graph.namespaces import SKOS
 
 VOCABULARY_FILE = Path(__file__).resolve().parent.parent / "ontology" / "vocabulary.ttl"
+SNAPSHOT_FILE = Path(__file__).with_name("vocabulary.json")
+"""The concepts of ``vocabulary.ttl``, ready to read (:func:`snapshot`); ``scripts/vocabulary_snapshot.py``
+writes it after ``vocabulary.ttl`` changes, and a test checks that it matches."""
+_SNAPSHOT_FIELDS = ("iri", "pref_label", "lang", "scheme", "alt_labels", "hidden_labels", "broader", "related",
+                    "definition")
 
 
 @dataclass(slots=True)
@@ -61,7 +67,35 @@ def vocabulary_for(settings: Settings) -> list[Concept]:
 
 @lru_cache(maxsize=4)
 def _load_cached(stamps: tuple[tuple[str, int, int], ...]) -> tuple[Concept, ...]:
-    return tuple(load_vocabulary(Path(p) for p, _m, _s in stamps))
+    paths = [Path(p) for p, _m, _s in stamps]
+    if paths and paths[0] == VOCABULARY_FILE:
+        shipped = _snapshot()
+        if shipped is not None:
+            return tuple(load_vocabulary(paths[1:], shipped))
+    return tuple(load_vocabulary(paths))
+
+
+def snapshot(concepts: Iterable[Concept]) -> bytes:
+    """The content of ``vocabulary.json`` for the shipped vocabulary's concepts (what
+    :func:`load_vocabulary` reads from ``vocabulary.ttl``): the SHA-256 of ``vocabulary.ttl`` and
+    the concepts as JSON, so that a build need not parse the Turtle file."""
+    rows = [[getattr(c, name) for name in _SNAPSHOT_FIELDS] for c in concepts]
+    digest = hashlib.sha256(VOCABULARY_FILE.read_bytes()).hexdigest()
+    lines = ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows)  # a concept per line
+    return f'{{"sha256": "{digest}", "concepts": [\n{lines}\n]}}\n'.encode()
+
+
+def _snapshot() -> list[Concept] | None:
+    """The shipped vocabulary's concepts from ``vocabulary.json``; ``None`` when it does not match
+    ``vocabulary.ttl`` byte for byte (edited since: then the Turtle file is parsed)."""
+    try:
+        data = json.loads(SNAPSHOT_FILE.read_bytes())
+        if data["sha256"] != hashlib.sha256(VOCABULARY_FILE.read_bytes()).hexdigest():
+            return None
+        return [Concept(iri, pref, lang, scheme, True, alt, hidden, tuple(broader), tuple(related), definition)
+                for iri, pref, lang, scheme, alt, hidden, broader, related, definition in data["concepts"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 _READ = {ox.NamedNode(SKOS + name): name for name in (
@@ -69,9 +103,10 @@ _READ = {ox.NamedNode(SKOS + name): name for name in (
 """The SKOS properties :func:`load_vocabulary` reads, by their node."""
 
 
-def load_vocabulary(paths: Iterable[Path]) -> list[Concept]:
-    """Read SKOS concepts (prefLabel, altLabel, hiddenLabel, inScheme, broader, related) from Turtle files."""
-    concepts: dict[str, Concept] = {}
+def load_vocabulary(paths: Iterable[Path], known: Iterable[Concept] = ()) -> list[Concept]:
+    """Read SKOS concepts (prefLabel, altLabel, hiddenLabel, inScheme, broader, related) from Turtle
+    files, after the ``known`` ones; a concept read again replaces what was known of it."""
+    concepts: dict[str, Concept] = {c.iri: c for c in known}
     for path in paths:
         try:
             triples = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
