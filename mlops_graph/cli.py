@@ -257,7 +257,7 @@ def _width(text: str) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    from mlops_graph.query.named import named_queries
+    from mlops_graph.query import query_names
 
     parser = argparse.ArgumentParser(prog="mlops-graph", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--version", action="version", version=f"mlops-graph {__version__}")
@@ -273,7 +273,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_settings_options(p)
     p.set_defaults(func=cmd_build)
 
-    names = ", ".join(named_queries())
+    names = ", ".join(query_names())
     p = sub.add_parser("query", help=f"run a named query ({names}), an .rq file or inline SPARQL")
     p.add_argument("query")
     p.add_argument("args", nargs="*", help="values of the query's parameters, in order")

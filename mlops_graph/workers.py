@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import os
-import pickle
 import signal
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import Any, Protocol, TypeVar
@@ -49,6 +48,8 @@ def _start(function: Callable[[Any, Any], Any], context: Any) -> None:
 
 
 def _call(item: Any) -> bytes:
+    import pickle  # here and in _load: a build in one process never loads it
+
     assert _job is not None
     function, context, ref = _job
     result = function(item, context)
@@ -62,6 +63,8 @@ def _call(item: Any) -> bytes:
 
 
 def _load(data: bytes, deref: Callable[[Any], object] | None) -> Any:
+    import pickle
+
     if deref is None:
         return pickle.loads(data)
     unpickler = pickle.Unpickler(io.BytesIO(data))

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from mlops_graph.errors import QueryError
+from mlops_graph.query import QUERY_FOLDER, query_names
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +48,7 @@ def _parse(name: str, text: str) -> NamedQuery:
 @cache
 def named_queries() -> dict[str, NamedQuery]:
     """All shipped queries by name, in alphabetical order."""
-    folder = Path(__file__).with_name("queries")
-    found = {}
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".rq"):
-            name = entry.name[:-3]
-            found[name] = _parse(name, entry.read_text(encoding="utf-8"))
-    return found
+    return {name: _parse(name, (QUERY_FOLDER / f"{name}.rq").read_text(encoding="utf-8")) for name in query_names()}
 
 
 def check_parameters(query: NamedQuery, params: dict[str, str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 
@@ -13,7 +12,10 @@ _ISO_DATETIME = re.compile(
     r"^(\d{4}-\d{1,2}-\d{1,2})(?:[Tt]| )\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?(?:[Zz]|[+-]\d{1,2}(?::?\d{2})?))?$"
 )
 """An ISO 8601 date and time, which is read as its date, as YAML datetimes are."""
-_MONTHS = "|".join((*calendar.month_name[1:], *calendar.month_abbr[1:]))
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
+_MONTHS = "|".join((*_MONTH_NAMES, *(name[:3] for name in _MONTH_NAMES)))
+"""The month names ``%B`` and ``%b`` read (the C locale's, whatever the user's)."""
 _PARTS = {"%Y": r"\d{4}", "%m": r"\d{1,2}", "%d": r"\d{1,2}", "%B": f"(?:{_MONTHS})", "%b": f"(?:{_MONTHS})"}
 
 
