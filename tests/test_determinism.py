@@ -138,3 +138,13 @@ def test_canonical_order_is_the_order_of_the_terms() -> None:
     random.Random(7).shuffle(triples)
     expected = sorted(set(triples), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
     assert canonical(triples + triples[:20]) == expected
+
+
+@pytest.mark.parametrize("spill_bytes", [1, 20_000])
+def test_graphs_kept_in_a_temporary_file_give_the_same_files(
+        tmp_path: Path, reference: Mapping[str, bytes], monkeypatch: pytest.MonkeyPatch, spill_bytes: int) -> None:
+    # A 10,000-note build's Turtle statements go to a temporary file; from the first (1) or after a few notes.
+    from mlops_graph.export import outputs
+
+    monkeypatch.setattr(outputs, "SPILL_BYTES", spill_bytes)
+    assert_same(build(sample_notes(tmp_path / "notes"), ALL).files, reference)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import importlib
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import IO
 
 from mlops_graph.config import REPORT_FILE
 from mlops_graph.extract.concepts import ConceptIndex
@@ -30,36 +30,56 @@ OUTPUTS: dict[str, str] = {
 }
 #: Also one Turtle file per note, ``notes/<slug>.ttl``.
 NOTE_FILES = "notes/{slug}.ttl"
+#: Above this many bytes of Turtle statements, :class:`Bodies` keeps them in a temporary file.
+SPILL_BYTES = 16 << 20
 #: The outputs made from the whole corpus rather than joined from the graphs' Turtle.
 WHOLE_CORPUS = (REPORT_FILE, "suggested-concepts.csv", "graph.html")
 
 
 class Bodies(Mapping[str, bytes]):
-    """Named graph IRI → its Turtle statements, kept in an unnamed temporary file rather than in
-    memory (a 10,000-note build's come to about 260 MB; the file is read back once per output that
-    holds them, from the page cache). The file goes when the object does."""
+    """Named graph IRI → its Turtle statements: in memory while they come to less than
+    :data:`SPILL_BYTES` (a garden of 500 notes makes about 4 MB), else in an unnamed temporary file (a
+    10,000-note build's come to about 260 MB; the file is read back once per output that holds them,
+    from the page cache). The file goes when the object does."""
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="mlops-graph-")  # noqa: SIM115 - open as long as self
+        self._memory: dict[str, bytes] | None = {}
+        self._file: IO[bytes] | None = None
         self._where: dict[str, tuple[int, int]] = {}
         self._end = 0
 
     def __setitem__(self, graph: str, body: bytes) -> None:
+        if self._memory is not None:
+            self._memory[graph] = body
+            self._end += len(body)
+            if self._end < SPILL_BYTES:
+                return
+            import tempfile  # here: a garden's build never spills
+
+            kept, self._memory, self._end = self._memory, None, 0
+            self._file = tempfile.TemporaryFile(prefix="mlops-graph-")  # noqa: SIM115 - open as long as self
+            for name, data in kept.items():
+                self[name] = data
+            return
+        assert self._file is not None
         self._file.seek(self._end)
         self._file.write(body)
         self._where[graph] = (self._end, len(body))
         self._end += len(body)
 
     def __getitem__(self, graph: str) -> bytes:
+        if self._memory is not None:
+            return self._memory[graph]
         offset, size = self._where[graph]
+        assert self._file is not None
         self._file.flush()
         return os.pread(self._file.fileno(), size, offset) if size else b""
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._where)
+        return iter(self._memory if self._memory is not None else self._where)
 
     def __len__(self) -> int:
-        return len(self._where)
+        return len(self._memory if self._memory is not None else self._where)
 
 
 @dataclass(slots=True)
