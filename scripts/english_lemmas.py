@@ -14,6 +14,7 @@ case-folded and without spaces.
 from __future__ import annotations
 
 import argparse
+import os
 import unicodedata
 from pathlib import Path
 
@@ -38,7 +39,10 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=Path(english.__file__).with_name(english.TABLE),
                         help="where to write the table (default: the package's own)")
     target = parser.parse_args().output
-    target.write_bytes(english.encode(lemmas()))
+    # Written beside, then renamed over: a running build that has the table mapped keeps the old one.
+    written = target.with_name(target.name + ".new")
+    written.write_bytes(english.encode(lemmas()))
+    os.replace(written, target)
     print(f"wrote {target} ({target.stat().st_size:,} bytes)")
 
 

@@ -1,6 +1,6 @@
 """Write mlops_graph/extract/vocabulary.json, the concepts of ontology/vocabulary.ttl ready to read.
 
-Run it after editing ontology/vocabulary.ttl (tests/test_vocabulary.py fails until then; meanwhile
+Run it after editing ontology/vocabulary.ttl (tests/test_vocabulary_snapshot.py fails until then; meanwhile
 builds parse the Turtle file, as the snapshot no longer matches it):
 
     .venv/bin/python scripts/vocabulary_snapshot.py [--output FILE]

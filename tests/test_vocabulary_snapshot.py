@@ -25,6 +25,7 @@ def test_a_build_reads_the_same_concepts_as_parsing_the_turtle_file(tmp_path: Pa
 <{V}mlops> skos:prefLabel "MLOps"@en ; skos:altLabel "ML operations" .
 <https://example.org/c/dataops> skos:prefLabel "DataOps"@en .
 """, encoding="utf-8")
+    assert concepts._snapshot() == load_vocabulary([VOCABULARY_FILE])  # the copy is used, not parsed again
     assert vocabulary_for(Settings()) == load_vocabulary([VOCABULARY_FILE])
     both = vocabulary_for(Settings(vocabularies=(extra,)))
     assert both == load_vocabulary([VOCABULARY_FILE, extra])

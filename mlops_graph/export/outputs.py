@@ -50,8 +50,8 @@ class Bodies(Mapping[str, bytes]):
 
     def __setitem__(self, graph: str, body: bytes) -> None:
         if self._memory is not None:
+            self._end += len(body) - len(self._memory.get(graph, b""))
             self._memory[graph] = body
-            self._end += len(body)
             if self._end < SPILL_BYTES:
                 return
             import tempfile  # here: a garden's build never spills
