@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from mlops_graph.config import Settings
-from mlops_graph.export.atomic import CARRIED_OVER
+from mlops_graph.export import atomic
+from mlops_graph.export.atomic import CARRIED_OVER, write_output
 from mlops_graph.pipeline import build
 from tests.conftest import BAD, CORPUS, ROOT
 
@@ -148,3 +149,19 @@ def test_graphs_kept_in_a_temporary_file_give_the_same_files(
 
     monkeypatch.setattr(outputs, "SPILL_BYTES", spill_bytes)
     assert_same(build(sample_notes(tmp_path / "notes"), ALL).files, reference)
+    # Written by the writer threads (as from 400 files on), which read the bodies side by side.
+    monkeypatch.setattr(atomic, "THREADED_FROM", 0)
+    write_output(tmp_path / "out", build(tmp_path / "notes", ALL).files)
+    assert_same(read_output(tmp_path / "out"), reference)
+
+
+def test_graphs_kept_in_a_temporary_file_are_read_back_without_pread(
+        tmp_path: Path, reference: Mapping[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Where the system has no pread (Windows), the bodies are read back one at a time.
+    from mlops_graph.export import outputs
+
+    monkeypatch.setattr(outputs, "SPILL_BYTES", 1)
+    monkeypatch.delattr(os, "pread")
+    monkeypatch.setattr(atomic, "THREADED_FROM", 0)
+    write_output(tmp_path / "out", build(sample_notes(tmp_path / "notes"), ALL).files)
+    assert_same(read_output(tmp_path / "out"), reference)

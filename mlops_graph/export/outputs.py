@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import IO
 
@@ -47,6 +48,7 @@ class Bodies(Mapping[str, bytes]):
         self._file: IO[bytes] | None = None
         self._where: dict[str, tuple[int, int]] = {}
         self._end = 0
+        self._lock: AbstractContextManager[object] = nullcontext()
 
     def __setitem__(self, graph: str, body: bytes) -> None:
         if self._memory is not None:
@@ -55,15 +57,17 @@ class Bodies(Mapping[str, bytes]):
             if self._end < SPILL_BYTES:
                 return
             import tempfile  # here: a garden's build never spills
+            import threading
 
-            kept, self._memory, self._end = self._memory, None, 0
+            kept, self._memory, self._end, self._lock = self._memory, None, 0, threading.Lock()
             self._file = tempfile.TemporaryFile(prefix="mlops-graph-")  # noqa: SIM115 - open as long as self
             for name, data in kept.items():
                 self[name] = data
             return
         assert self._file is not None
-        self._file.seek(self._end)
-        self._file.write(body)
+        with self._lock:
+            self._file.seek(self._end)
+            self._file.write(body)
         self._where[graph] = (self._end, len(body))
         self._end += len(body)
 
@@ -72,8 +76,12 @@ class Bodies(Mapping[str, bytes]):
             return self._memory[graph]
         offset, size = self._where[graph]
         assert self._file is not None
-        self._file.flush()
-        return os.pread(self._file.fileno(), size, offset) if size else b""
+        if hasattr(os, "pread"):  # the output's writer threads read bodies side by side
+            self._file.flush()
+            return os.pread(self._file.fileno(), size, offset) if size else b""
+        with self._lock:  # no pread (Windows): one reader at a time
+            self._file.seek(offset)
+            return self._file.read(size)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._memory if self._memory is not None else self._where)
