@@ -64,10 +64,9 @@ class Bodies(Mapping[str, bytes]):
             for name, data in kept.items():
                 self[name] = data
             return
-        assert self._file is not None
-        with self._lock:
-            self._file.seek(self._end)
-            self._file.write(body)
+        assert self._file is not None  # written before any is read: the lock is for readers only
+        self._file.seek(self._end)
+        self._file.write(body)
         self._where[graph] = (self._end, len(body))
         self._end += len(body)
 
