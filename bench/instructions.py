@@ -35,20 +35,23 @@ def run_until(stage: str, notes: Path, out: Path) -> None:
     from mlops_graph.export.outputs import WHOLE_CORPUS, output_files, output_names, render_output
     from mlops_graph.pipeline import extract, read_notes, to_graphs
 
+    def done(name: str) -> None:
+        if name == stage:
+            os._exit(0)
+
     settings = Settings()
-    steps = iter(STAGES[1:])
-    if stage != "import":
-        notes_read, _problems, _files = read_notes(notes, settings)
-        if next(steps) != stage:
-            corpus = extract(notes_read, settings)
-            if next(steps) != stage:
-                graphs, _triples = to_graphs(corpus)
-                if next(steps) != stage:
-                    names = output_names(html=settings.html, suggest=settings.suggest)
-                    made = {name: render_output(name, graphs) for name in names if name in WHOLE_CORPUS}
-                    files = output_files(graphs, names, made)
-                    if next(steps) != stage:
-                        write_output(out, files)
+    done("import")
+    notes_read, _problems, _files = read_notes(notes, settings)
+    done("read")
+    corpus = extract(notes_read, settings)
+    done("extract")
+    graphs, _triples = to_graphs(corpus)
+    done("graphs")
+    names = output_names(html=settings.html, suggest=settings.suggest)
+    made = {name: render_output(name, graphs) for name in names if name in WHOLE_CORPUS}
+    files = output_files(graphs, names, made)
+    done("outputs")
+    write_output(out, files)
     os._exit(0)
 
 

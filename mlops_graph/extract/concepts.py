@@ -80,9 +80,12 @@ def snapshot(concepts: Iterable[Concept]) -> bytes:
     :func:`load_vocabulary` reads from ``vocabulary.ttl``): the SHA-256 of ``vocabulary.ttl`` and
     the concepts as JSON, so that a build need not parse the Turtle file."""
     rows = [[getattr(c, name) for name in _SNAPSHOT_FIELDS] for c in concepts]
-    digest = hashlib.sha256(VOCABULARY_FILE.read_bytes()).hexdigest()
     lines = ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows)  # a concept per line
-    return f'{{"sha256": "{digest}", "concepts": [\n{lines}\n]}}\n'.encode()
+    return f'{{"sha256": "{_vocabulary_digest()}", "concepts": [\n{lines}\n]}}\n'.encode()
+
+
+def _vocabulary_digest() -> str:
+    return hashlib.sha256(VOCABULARY_FILE.read_bytes()).hexdigest()
 
 
 def _snapshot() -> list[Concept] | None:
@@ -90,7 +93,7 @@ def _snapshot() -> list[Concept] | None:
     ``vocabulary.ttl`` byte for byte (edited since: then the Turtle file is parsed)."""
     try:
         data = json.loads(SNAPSHOT_FILE.read_bytes())
-        if data["sha256"] != hashlib.sha256(VOCABULARY_FILE.read_bytes()).hexdigest():
+        if data["sha256"] != _vocabulary_digest():
             return None
         return [Concept(iri, pref, lang, scheme, True, alt, hidden, tuple(broader), tuple(related), definition)
                 for iri, pref, lang, scheme, alt, hidden, broader, related, definition in data["concepts"]]
