@@ -5,9 +5,11 @@ The CLI builds its ``choices=`` from the tuples here, so a new format or date or
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from mlops_graph.errors import ConfigError
 
@@ -51,9 +53,8 @@ DEFAULT_PORT: Final = 7878
 DEFAULT_MAX_NOTE_BYTES: Final = 8 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Everything a build depends on besides the notes. Part of the build cache key."""
+class Settings(Struct, frozen=True):
+    """Everything a build depends on besides the notes."""
 
     base_iri: str = DEFAULT_BASE_IRI
     date_order: str = "DMY"

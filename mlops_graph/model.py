@@ -1,10 +1,15 @@
-"""The data model: what the reader and the extractors produce, before any RDF is made."""
+"""The data model: what the reader and the extractors produce, before any RDF is made.
+
+Records here and in the stages are ``msgspec.Struct`` classes: made in C, where a dataclass compiles
+its methods when its module is imported (about 0.7 ms a class on Python 3.11).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Literal
+
+from msgspec import Struct, field
 
 from mlops_graph.errors import printable
 
@@ -12,8 +17,7 @@ Severity = Literal["error", "warning"]
 QuoteKind = Literal["definition", "quotation"]
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(Struct, frozen=True):
     """Something wrong with one input file. The build goes on; ``--strict`` makes it fail."""
 
     path: str
@@ -27,8 +31,7 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class SourceRef:
+class SourceRef(Struct, frozen=True):
     """Who a quote is attributed to: a named publisher or person, and the page cited, if any."""
 
     name: str
@@ -45,8 +48,7 @@ class SourceRef:
     """The people who wrote the cited work ("written by A, B & C"): the quote is theirs."""
 
 
-@dataclass(frozen=True, slots=True)
-class Quote:
+class Quote(Struct, frozen=True):
     """A quoted passage (a blockquote or a ``quote``/``cite`` callout) or the author's summary
     paragraph. ``kind`` says whether it defines ``term`` or is a quotation only."""
 
@@ -74,14 +76,12 @@ class Quote:
     callout_title: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class WikiLink:
+class WikiLink(Struct, frozen=True):
     target: str
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class Passage:
+class Passage(Struct, frozen=True):
     """A paragraph or list item of the author's own prose (not a quote), or an aside: a blockquote or
     callout that is neither a quotation nor a definition (a tip, a warning, a summary, a caption)."""
 
@@ -93,8 +93,7 @@ class Passage:
     callout_title: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Note:
+class Note(Struct, frozen=True):
     path: str
     """Path relative to the notes folder, with ``/`` separators."""
     slug: str
@@ -117,20 +116,10 @@ class Note:
     alias_pairs: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class ReadResult:
+class ReadResult(Struct, frozen=True):
     """One file read: the note (``None`` when nothing could be read) and the problems found."""
 
     path: str
     note: Note | None
     problems: tuple[Problem, ...] = field(default_factory=tuple)
 
-
-def as_call(self: object) -> tuple[type, tuple[object, ...]]:
-    """Pickled as a call of the class on its fields, which loads several times faster than a
-    slotted dataclass's state (a large build's worker processes send notes and their graphs)."""
-    return type(self), tuple(getattr(self, name) for name in self.__slots__)  # type: ignore[attr-defined]
-
-
-for _kind in (Problem, SourceRef, Quote, WikiLink, Passage, Note):
-    setattr(_kind, "__reduce__", as_call)  # noqa: B010 - set on each class after it is made

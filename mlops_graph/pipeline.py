@@ -19,9 +19,11 @@ import os
 import stat
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from mlops_graph.config import Settings
 from mlops_graph.export import rdf
@@ -32,7 +34,7 @@ from mlops_graph.extract.notes import once_per_key, read_note
 from mlops_graph.graph.consensus import ConsensusRow, consensus
 from mlops_graph.graph.iris import Iris, short_digest
 from mlops_graph.graph.mapping import Mapper, NoteMapping, SourceFact, concept_triples, source_triples
-from mlops_graph.model import Note, Problem, Quote, as_call
+from mlops_graph.model import Note, Problem, Quote
 from mlops_graph.namespaces import prefixes
 from mlops_graph.read.files import NoteFile, decode, discover, skipped_line
 from mlops_graph.workers import Progress, map_notes, worker_count
@@ -40,8 +42,7 @@ from mlops_graph.workers import Progress, map_notes, worker_count
 PathLike = str | os.PathLike[str]
 
 
-@dataclass(slots=True)
-class Summary:
+class Summary(Struct):
     files: int = 0
     notes: int = 0
     definitions: int = 0
@@ -63,8 +64,7 @@ class Summary:
         )
 
 
-@dataclass(slots=True)
-class BuildResult:
+class BuildResult(Struct):
     """Everything a build produced: file contents keyed by path relative to the output folder (each
     made when it is read; nothing is written), the notes, their mappings, the concepts and the problems."""
 
@@ -152,8 +152,7 @@ def _unique_slugs(notes: list[Note]) -> list[Note]:
 # ------------------------------------------------------------------------------------------- extract
 
 
-@dataclass(slots=True)
-class Corpus:
+class Corpus(Struct):
     """The notes and what the whole corpus decides: concepts, where wiki-links point, the matcher."""
 
     notes: list[Note]
@@ -213,15 +212,12 @@ def _link_targets(notes: list[Note], iris: Iris) -> dict[str, str]:
 # -------------------------------------------------------------------------------------------- graphs
 
 
-@dataclass(slots=True)
-class NoteGraph:
+class NoteGraph(Struct):
     mapping: NoteMapping
     body: bytes
     """The note's graph as Turtle statements (no prefix lines), written by pyoxigraph."""
     triples: int
     sources: list[SourceFact]
-
-    __reduce__ = as_call
 
 
 def note_graph(note: Note, corpus: Corpus) -> NoteGraph:

@@ -25,10 +25,11 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import IO
+
+from msgspec import Struct
 
 from mlops_graph.config import DEFAULT_HOST, DEFAULT_PORT
 from mlops_graph.errors import ServeError
@@ -70,8 +71,7 @@ def address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-@dataclass
-class Server:
+class Server(Struct):
     """A running Oxigraph server, read-only over one store."""
 
     process: subprocess.Popen[bytes]

@@ -3,10 +3,10 @@ back to the note it came from."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import rdflib
+from msgspec import Struct
 from rdflib.namespace import SH
 
 from mlops_graph.errors import StoreError
@@ -17,8 +17,7 @@ SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
 ONTOLOGY_FILE = ONTOLOGY_DIR / "mlops-graph.ttl"
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
+class Violation(Struct, frozen=True):
     focus: str
     path: str | None
     message: str

@@ -18,8 +18,10 @@ aside as *not judged* instead of counted wrong. ``DOUBTFUL`` transcribes that li
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec.structs import replace
 
 from mlops_graph.config import Settings
 from mlops_graph.extract.concepts import (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import random
@@ -11,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import networkx as nx
 import pytest
 import pyvis
@@ -498,8 +498,8 @@ def test_mappings_whose_iris_collide_are_folded_from_the_whole_graph(corpus_buil
     mappings = list(corpus_build.mappings)
     at = next(i for i, m in enumerate(mappings) if any(d.page_iri for d in m.definitions))
     m = mappings[at]
-    mappings[at] = dataclasses.replace(m, definitions=[
-        dataclasses.replace(d, page_iri=d.concept.iri) if d.page_iri else d for d in m.definitions])
+    mappings[at] = msgspec.structs.replace(m, definitions=[
+        msgspec.structs.replace(d, page_iri=d.concept.iri) if d.page_iri else d for d in m.definitions])
     mappings.append(mappings[0])
     assert not Census(sorted(mappings, key=lambda x: x.iri)).lean
     folded = to_networkx(mappings, corpus_build.index, fold_above=3)

@@ -32,10 +32,11 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from mlops_graph.export.details import (
     DETAIL_LIST_MAX,
@@ -80,8 +81,7 @@ ARROWS_MAX_NODES = 2000
 OTHER_KIND = "other"
 
 
-@dataclass(frozen=True)
-class KindStyle:
+class KindStyle(Struct, frozen=True):
     """How one node kind is drawn and named in the legend."""
 
     name: str
@@ -112,8 +112,7 @@ _JSON_ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
 
 
 
-@dataclass(frozen=True)
-class _View:
+class _View(Struct, frozen=True):
     """The graph as shown: all of it, or its folded form."""
 
     graph: GraphLike

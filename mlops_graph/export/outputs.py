@@ -14,8 +14,9 @@ import importlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from typing import IO
+
+from msgspec import Struct
 
 from mlops_graph.config import REPORT_FILE
 from mlops_graph.extract.concepts import ConceptIndex
@@ -89,8 +90,7 @@ class Bodies(Mapping[str, bytes]):
         return len(self._memory if self._memory is not None else self._where)
 
 
-@dataclass(slots=True)
-class Graphs:
+class Graphs(Struct):
     """What the output files are made from: each named graph's Turtle statements, the notes' place
     in the graph and the concepts."""
 

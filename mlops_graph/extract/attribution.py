@@ -23,8 +23,9 @@ quote in the page: the page is the URL without it, and the fragment is kept as t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import unquote
+
+from msgspec import Struct
 
 from mlops_graph.extract.urls import clean_url, host_of, is_web_url
 from mlops_graph.model import SourceRef
@@ -95,8 +96,7 @@ _TRAILING_DATE = re.compile(
     re.I)
 
 
-@dataclass(frozen=True, slots=True)
-class Attribution:
+class Attribution(Struct, frozen=True):
     source: SourceRef
     selector: str | None = None
     """The text fragment of the cited URL, without ``:~:``."""

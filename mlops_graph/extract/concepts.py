@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from mlops_graph.config import Settings
 from mlops_graph.errors import VocabularyError
@@ -30,8 +31,7 @@ _SNAPSHOT_FIELDS = ("iri", "pref_label", "lang", "scheme", "alt_labels", "hidden
                     "definition")
 
 
-@dataclass(slots=True)
-class Concept:
+class Concept(Struct):
     iri: str
     pref_label: str
     lang: str | None

@@ -23,11 +23,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, chain, compress
 
 import ahocorasick
+from msgspec import Struct
 
 from mlops_graph.extract.concepts import Concept
 from mlops_graph.extract.english import known
@@ -48,8 +48,7 @@ _MIN_FUZZY_WORD = 10
 """Single-word labels shorter than this are matched exactly only ("ModelOps" is not "modelos")."""
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(Struct, frozen=True):
     start: int
     """Unicode code-point offset of the first character in the text."""
     end: int
@@ -67,8 +66,7 @@ def _unknown(token: str) -> bool:
             and not known(token.casefold()))
 
 
-@dataclass(frozen=True, slots=True)
-class _Label:
+class _Label(Struct, frozen=True):
     iri: str
     tier: int
     """0 for a vocabulary concept, 1 for a concept that comes from the notes."""

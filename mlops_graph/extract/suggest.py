@@ -12,10 +12,10 @@ import io
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from itertools import accumulate
 
 import ahocorasick
+from msgspec import Struct
 
 from mlops_graph.extract.concepts import ConceptIndex
 from mlops_graph.extract.labels import normalize_label
@@ -25,8 +25,7 @@ MAX_SUGGESTIONS = 100
 _WORD = re.compile(r"^[^\W\d_][\w'’-]*(?: [^\W\d_][\w'’-]*){0,2}$")
 
 
-@dataclass(frozen=True, slots=True)
-class Suggestion:
+class Suggestion(Struct, frozen=True):
     phrase: str
     count: int
     notes: int

@@ -9,8 +9,9 @@ and ``graph`` Mappings.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from msgspec import Struct, field
 
 Attrs = dict[str, Any]
 
@@ -28,8 +29,7 @@ class GraphLike(Protocol):
     def graph(self) -> Mapping[str, Any]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Digraph:
+class Digraph(Struct, frozen=True):
     """``nodes`` maps each node to its attributes, ``succ`` every node to its successors' edge
     attributes; ``graph`` holds the graph's own attributes. Nodes and edges keep the order they were
     added in."""

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from mlops_graph.extract.concepts import Concept, ConceptIndex
 from mlops_graph.extract.urls import web_host
@@ -45,8 +46,7 @@ KEPT_KINDS = frozenset({"concept", "source"})
 FOLDED_RELATION = "folded definitions"
 
 
-@dataclass(frozen=True, slots=True)
-class Folded:
+class Folded(Struct, frozen=True):
     """What the whole graph held, kept on a folded graph as ``graph["folded"]``."""
 
     nodes: int

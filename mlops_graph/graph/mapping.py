@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
 
 import pyoxigraph as ox
+from msgspec import Struct, field
 
 from mlops_graph.extract.concepts import Concept, ConceptIndex, tag_label
 from mlops_graph.extract.mentions import NoteMentions
 from mlops_graph.extract.urls import iri_safe, is_web_url, web_host
 from mlops_graph.graph.iris import Iris
-from mlops_graph.model import Note, Quote, SourceRef, as_call
+from mlops_graph.model import Note, Quote, SourceRef
 from mlops_graph.namespaces import DCTERMS, MG, OA, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 
 
@@ -104,8 +104,7 @@ def _date(value: str) -> ox.Literal:
     return ox.Literal(value, datatype=datatype)
 
 
-@dataclass(slots=True)
-class DefinitionRecord:
+class DefinitionRecord(Struct):
     """What the later stages need to know about a definition besides its triples."""
 
     iri: str
@@ -117,8 +116,6 @@ class DefinitionRecord:
     mentioned: tuple[str, ...] = ()
     """The concepts its text mentions, each once, in the order of their first mention."""
 
-    __reduce__ = as_call
-
     @property
     def counts(self) -> bool:
         """Whether it counts towards what the sources agree on: a definition with a source named at
@@ -126,8 +123,7 @@ class DefinitionRecord:
         return self.quote.kind == "definition" and self.source_iri is not None and not self.quote.inferred
 
 
-@dataclass(slots=True)
-class NoteMapping:
+class NoteMapping(Struct):
     """One note's place in the graph, without its triples (those are written out as Turtle)."""
 
     note: Note
@@ -144,11 +140,8 @@ class NoteMapping:
     spans: list[array[int]] = field(default_factory=list)
     """Per text (the definitions', then the passages'), the mentions' spans as start, end, start, …"""
 
-    __reduce__ = as_call
 
-
-@dataclass(frozen=True, slots=True)
-class SourceFact:
+class SourceFact(Struct, frozen=True):
     """A source or a cited page a note describes; these go to the shared sources graph."""
 
     iri: str
@@ -163,11 +156,8 @@ class SourceFact:
     creators: tuple[str, ...] = ()
     """A page's creators (source IRIs): the authors of a cited book."""
 
-    __reduce__ = as_call
 
-
-@dataclass(slots=True)
-class MappedNote:
+class MappedNote(Struct):
     mapping: NoteMapping
     triples: Iterable[ox.Triple]
     """The note's graph, each subject's triples together. The mentions' triples are made as they

@@ -8,16 +8,16 @@ parameters, which are bound as RDF literals at run time (never pasted into the q
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from msgspec import Struct
 
 from mlops_graph.errors import QueryError
 from mlops_graph.query import QUERY_FOLDER, query_names
 
 
-@dataclass(frozen=True, slots=True)
-class NamedQuery:
+class NamedQuery(Struct, frozen=True):
     name: str
     description: str
     text: str

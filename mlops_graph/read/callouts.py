@@ -10,15 +10,15 @@ inside a code span or a code block is left alone.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from mlops_graph.read.markdown import Inline, LinkSpan, split_line
 
 _MARKER = re.compile(r"^\s*\[!(?P<type>[A-Za-z][\w-]{0,30})\](?P<fold>[+-]?)[ \t]*")
 
 
-@dataclass(frozen=True, slots=True)
-class Callout:
+class Callout(Struct, frozen=True):
     type: str
     """Lower case: ``note``, ``quote``, ``warning``…"""
     title: Inline | None

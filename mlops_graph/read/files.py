@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from mlops_graph.config import OUTPUT_MARKERS, REPORT_FILE, REPORT_HEADING
 from mlops_graph.errors import NoteError
@@ -31,8 +32,7 @@ _WIDE_BOMS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class NoteFile:
+class NoteFile(Struct, frozen=True):
     rel: str
     """Path relative to the notes folder, ``/``-separated: the note's identity."""
     path: Path

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
+from msgspec import Struct, field
 
 from mlops_graph.read.noncharacters import MESSAGE as NONCHARACTER_MESSAGE
 from mlops_graph.read.noncharacters import has_noncharacter, replace_noncharacters
@@ -42,8 +42,7 @@ _HANDLER = YAMLHandler()
 Scalar = str | int | float | bool | dt.date
 
 
-@dataclass(slots=True)
-class FrontMatter:
+class FrontMatter(Struct):
     values: dict[str, Any] = field(default_factory=dict)
     """Key → constructed YAML value (scalars, or lists for list-valued keys)."""
     lines: dict[str, int] = field(default_factory=dict)

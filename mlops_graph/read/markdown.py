@@ -23,12 +23,12 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from itertools import accumulate
 from typing import Any, Literal, cast
 
 import pyromark
+from msgspec import Struct, field
 
 from mlops_graph.read.noncharacters import has_noncharacter, replace_noncharacters
 
@@ -81,12 +81,7 @@ def _is_markup(html: str) -> bool:
     return match is not None and (match.group(1) is None or match.group(1).lower() in HTML_ELEMENTS)
 
 
-# LinkSpan and Inline are made by the thousand and never changed: plain dataclasses, as a frozen
-# one's fields cost a call each to set.
-
-
-@dataclass(slots=True)
-class LinkSpan:
+class LinkSpan(Struct, frozen=True):
     text: str
     url: str
     start: int
@@ -96,8 +91,7 @@ class LinkSpan:
     ``attachment`` for a wiki-link to a file that is not a note."""
 
 
-@dataclass(slots=True)
-class Inline:
+class Inline(Struct, frozen=True):
     """A paragraph, heading or list item reduced to plain text."""
 
     text: str
@@ -112,8 +106,7 @@ class Inline:
     the same outermost blockquote shares; 0 outside blockquotes."""
 
 
-@dataclass(slots=True)
-class Block:
+class Block(Struct):
     kind: BlockKind
     line: int
     level: int = 0

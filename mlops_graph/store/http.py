@@ -19,10 +19,11 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from email.message import Message
 from http.client import HTTPException, HTTPMessage
 from typing import IO, Literal
+
+from msgspec import Struct
 
 from mlops_graph.errors import StoreError
 
@@ -68,8 +69,7 @@ def check_scheme(scheme: str) -> None:
         raise StoreError(f"unknown authentication scheme {scheme!r}: use 'digest' or 'basic'")
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(Struct, frozen=True):
     """A successful response: status, headers and (when asked for) body."""
 
     status: int

@@ -31,8 +31,9 @@ import re
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Literal
+
+from msgspec import Struct
 
 from mlops_graph.errors import MlopsGraphError, StoreError
 from mlops_graph.store.http import Auth, RequestFailed, check_endpoint, check_scheme
@@ -63,8 +64,7 @@ _RDF_FORMATS = {
 }
 
 
-@dataclass(frozen=True)
-class PushReport:
+class PushReport(Struct, frozen=True):
     """What a push did, or with ``dry_run`` what it would do."""
 
     pushed: tuple[str, ...]
