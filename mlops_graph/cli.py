@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import getpass
 import io
 import os
 import sys
@@ -116,6 +115,8 @@ def _password(user: str | None, endpoint: str) -> str | None:
         if sys.stdin is None or not sys.stdin.isatty():
             raise MlopsGraphError(f"--user given: set {PASSWORD_VARIABLE} or run in a terminal to be asked")
         try:
+            import getpass  # here: only a push that asks for a password needs it
+
             password = getpass.getpass(f"password for {printable(user)} at {printable(endpoint)}: ")
         except EOFError:
             raise MlopsGraphError("no password given") from None

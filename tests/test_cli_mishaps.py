@@ -184,7 +184,7 @@ def test_credentials_in_the_url_are_refused_before_the_password_prompt(
     asked: list[str] = []
     monkeypatch.delenv(cli.PASSWORD_VARIABLE, raising=False)
     monkeypatch.setattr(cli.sys.stdin, "isatty", lambda: True, raising=False)
-    monkeypatch.setattr(cli.getpass, "getpass", lambda prompt: asked.append(prompt) or "pw")
+    monkeypatch.setattr("getpass.getpass", lambda prompt: asked.append(prompt) or "pw")
     code, _, err = run("push", "--endpoint", "http://bob:hunter2@127.0.0.1:9/store", "--user", "bob",
                        "-o", str(corpus_output))
     assert code == 2
@@ -198,7 +198,7 @@ def test_no_password_at_the_prompt_is_a_message(monkeypatch: pytest.MonkeyPatch,
 
     monkeypatch.delenv(cli.PASSWORD_VARIABLE, raising=False)
     monkeypatch.setattr(cli.sys.stdin, "isatty", lambda: True, raising=False)
-    monkeypatch.setattr(cli.getpass, "getpass", end_of_input)
+    monkeypatch.setattr("getpass.getpass", end_of_input)
     code, _, err = run("push", "--endpoint", "http://127.0.0.1:9/store", "--user", "bob", "-o", str(corpus_output))
     assert (code, err) == (2, "mlops-graph: error: no password given\n")
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from itertools import accumulate
 from typing import Any, Literal, cast
 
@@ -232,42 +231,6 @@ _INLINE_MARKUP = frozenset({"Emphasis", "Strong", "Strikethrough", "Superscript"
 """Their text is part of the text around them, as it is."""
 
 
-class _Words(HTMLParser):
-    """The words of an HTML fragment: no tag, no comment, nothing of a script or a style."""
-
-    _SILENT = frozenset({"script", "style", "template"})
-    _SPACED = frozenset({"br", "p", "div", "li", "tr", "td", "th", "summary", "details", "hr", "img"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.words: list[str] = []
-        self.silent = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SILENT:
-            self.silent += 1
-        elif tag in self._SPACED:
-            self.words.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SILENT:
-            self.silent = max(0, self.silent - 1)
-        elif tag in self._SPACED:
-            self.words.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self.silent:
-            self.words.append(data)
-
-
-def html_words(html: str) -> str:
-    """The words an HTML fragment shows, spaces unified."""
-    parser = _Words()
-    parser.feed(html)
-    parser.close()
-    return " ".join("".join(parser.words).split())
-
-
 def _suffix(target: str) -> str:
     name = target.split("|", 1)[0].split("#", 1)[0].strip().rsplit("/", 1)[-1]
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -422,6 +385,8 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
             elif name in _OPAQUE:
                 skip_text -= 1
             elif name == "HtmlBlock":
+                from mlops_graph.read.html_text import html_words  # here: most notes hold no HTML
+
                 words = html_words("".join(html or ()))
                 if words and current is not None:
                     current.parts.append(Inline(words, html_line, quote=quotes if quote_depth else 0))
@@ -451,6 +416,8 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
         elif key == "Html":
             if inline is None:
                 inline = _InlineBuilder(line_of(span["start"]))
+            from mlops_graph.read.html_text import html_words
+
             inline.add(html_words(str(value)))
         elif key == "TaskListMarker":
             if inline is None:
