@@ -71,8 +71,9 @@ _TAGS_ONLY = re.compile(rf"\s*(?:#[\w/{_EMOJI}-]+\s*)+", re.UNICODE)
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$")
 _WIKIPEDIA_LANG = re.compile(r"^(?P<lang>[a-z]{2,3})\.(?:m\.)?wikipedia\.")
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_SCRIPTS = (("ja", "\u3040", "\u30ff"), ("ko", "\uac00", "\ud7af"))
+"""Scripts that name one language, as their first and last code points: kana, Hangul syllables.
+(Compared, not matched: a character class of the 11,184 syllables takes a millisecond to compile.)"""
 #: Front matter keys that name the one work a note is about (its unattributed quotes are the work's).
 WORK_KEYS = ("source", "url", "link", "paper", "author")
 _WORK_HEADING = re.compile(
@@ -230,10 +231,10 @@ def _lang_of_quote(text: str, source: SourceRef | None, note_lang: str | None) -
     """A language tag only where it is known: a script that names one language, a Wikipedia
     language edition, or the note's own ``lang``. Otherwise none."""
     if not text.isascii():
-        if _KANA.search(text):
-            return "ja"
-        if _HANGUL.search(text):
-            return "ko"
+        top = max(text)
+        for lang, first, last in _SCRIPTS:
+            if top >= first and any(first <= c <= last for c in text):
+                return lang
     if source is not None and source.url and "wikipedia." in source.url.lower():
         host = host_of(source.url) or ""
         match = _WIKIPEDIA_LANG.match(host)
