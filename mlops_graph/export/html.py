@@ -67,7 +67,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ARROWS_MAX_NODES", "DETAIL_LIST_MAX", "FOLDED_MAX_NODES", "FOLD_THRESHOLD", "KIND_STYLES", "LABEL_MAX_CHARS",
     "LAYOUT_PIXELS", "LAYOUT_SEED", "NODE_SIZE_MAX", "NODE_SIZE_MIN", "OTHER_KIND", "PHYSICS_MAX_NODES",
-    "SPRING_MAX_NODES", "KindStyle", "render_html", "safe_http_url",
+    "SPRING_MAX_NODES", "KindStyle", "page", "render_html", "safe_http_url",
 ]
 
 #: Graphs with more nodes than this are shown folded.
@@ -105,8 +105,8 @@ _TEMPLATES = Path(__file__).with_name("templates")
 _PYVIS = importlib.util.find_spec("pyvis")
 _VIS_DIR = Path(_PYVIS.submodule_search_locations[0] if _PYVIS and _PYVIS.submodule_search_locations else ".") / \
     "templates" / "lib" / "vis-9.1.2"
-_MARKER = re.compile(r"@@([A-Z_]+)@@")
-_CLOSING = re.compile(r"</(?:script|style)", re.IGNORECASE)
+_MARKER = re.compile(rb"@@([A-Z_]+)@@")
+_CLOSING = re.compile(rb"</(?:script|style)", re.IGNORECASE)
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _JSON_ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
 
@@ -128,14 +128,20 @@ def render(graphs: Graphs) -> bytes:
     from mlops_graph.graph.network import to_digraph
 
     graph = to_digraph(graphs.mappings, graphs.index, fold_above=FOLD_THRESHOLD)
-    return render_html(graph, title="mlops-graph").encode("utf-8")
+    return page(graph, title="mlops-graph")
 
 
 def render_html(graph: GraphLike, *, title: str = "mlops-graph") -> str:
-    """Return the interactive page for ``graph`` (a :class:`~mlops_graph.graph.digraph.Digraph` or a
-    networkx DiGraph) as one self-contained HTML document.
+    """:func:`page` as text."""
+    return page(graph, title=title).decode("utf-8")
 
-    The same graph and title always give the same string: nodes and edges are ordered by id and the
+
+def page(graph: GraphLike, *, title: str = "mlops-graph") -> bytes:
+    """The interactive page for ``graph`` (a :class:`~mlops_graph.graph.digraph.Digraph` or a
+    networkx DiGraph) as one self-contained HTML document, in UTF-8. The page is joined as bytes:
+    its scripts (most of it) are copied as they are, never widened into a string with the notes' text.
+
+    The same graph and title always give the same bytes: nodes and edges are ordered by id and the
     layouts use a fixed seed.
     """
     if folded_info(graph) is None and len(graph.nodes) <= FOLD_THRESHOLD:
@@ -332,26 +338,31 @@ def _plain(text: str) -> str:
     return html.escape(text.encode("utf-8", "replace").decode("utf-8"), quote=True)
 
 
-@cache
-def _asset(name: str) -> str:
-    return (_TEMPLATES / name).read_text(encoding="utf-8")
+def _lines(path: Path) -> bytes:
+    """A text file's bytes with its line ends made ``\\n`` (pyvis ships vis-network with CRLF)."""
+    return path.read_bytes().replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
 @cache
-def _vis_asset(name: str) -> str:
-    text = (_VIS_DIR / name).read_text(encoding="utf-8")
-    if _CLOSING.search(text):
+def _asset(name: str) -> bytes:
+    return _lines(_TEMPLATES / name)
+
+
+@cache
+def _vis_asset(name: str) -> bytes:
+    data = _lines(_VIS_DIR / name)
+    if _CLOSING.search(data):
         raise ValueError(f"{name} cannot be inlined: it closes its own element")
-    return text
+    return data
 
 
-def _fill_template(title: str, data_json: str) -> str:
+def _fill_template(title: str, data_json: str) -> bytes:
     values = {
-        "TITLE": _plain(title),
-        "VIS_CSS": _vis_asset("vis-network.css"),
-        "PAGE_CSS": _asset("graph.css"),
-        "VIS_JS": _vis_asset("vis-network.min.js"),
-        "PAGE_JS": _asset("graph.js"),
-        "DATA": data_json,
+        b"TITLE": _plain(title).encode("utf-8"),
+        b"VIS_CSS": _vis_asset("vis-network.css"),
+        b"PAGE_CSS": _asset("graph.css"),
+        b"VIS_JS": _vis_asset("vis-network.min.js"),
+        b"PAGE_JS": _asset("graph.js"),
+        b"DATA": data_json.encode("utf-8"),
     }
     return _MARKER.sub(lambda m: values[m.group(1)], _asset("graph.html"))
