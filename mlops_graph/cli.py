@@ -54,6 +54,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from mlops_graph.workers import collector_paused
+
+    with collector_paused():  # from the imports to the output written: all of it lives until the end
+        return _build(args)
+
+
+def _build(args: argparse.Namespace) -> int:
     from mlops_graph.export.atomic import check_writable, write_output
     from mlops_graph.pipeline import build
 

@@ -14,7 +14,6 @@ corpora (``workers.map_notes``).
 from __future__ import annotations
 
 import errno
-import gc
 import os
 import stat
 from collections import Counter
@@ -37,7 +36,7 @@ from mlops_graph.graph.mapping import Mapper, NoteMapping, SourceFact, concept_t
 from mlops_graph.model import Note, Problem, Quote
 from mlops_graph.namespaces import prefixes
 from mlops_graph.read.files import NoteFile, decode, discover, skipped_line
-from mlops_graph.workers import Progress, map_notes, worker_count
+from mlops_graph.workers import Progress, collector_paused, map_notes, worker_count
 
 PathLike = str | os.PathLike[str]
 
@@ -259,15 +258,9 @@ def build(notes_dir: PathLike, settings: Settings | None = None, *, exclude: tup
     ``exclude``: folders under ``notes_dir`` not to read (the output folder). ``workers``: processes
     for the per-note work (default: one per core for large corpora, else one).
 
-    The cyclic garbage collector is paused meanwhile: a build makes millions of long-lived objects
-    and almost no reference cycles, so its collections would scan them again and again for nothing."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    The cyclic garbage collector is paused meanwhile (``workers.collector_paused``)."""
+    with collector_paused():
         return _build(notes_dir, settings or Settings(), exclude, progress, workers)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _build(notes_dir: PathLike, settings: Settings, exclude: tuple[PathLike, ...], progress: Progress | None,

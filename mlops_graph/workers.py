@@ -1,4 +1,5 @@
 """Parallelism at one seam: a function mapped over the notes, in a process pool when there are many.
+Also :func:`collector_paused`, how a build runs.
 
 Below :data:`PARALLEL_MIN_NOTES` notes one process does everything (starting workers would cost
 more than they save). Above, a ``multiprocessing`` pool maps the function over the items; what the
@@ -11,10 +12,12 @@ travel as references, not copies, when the context is :class:`Shared` (has ``ref
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import signal
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
 #: Below this many notes, one process does everything.
@@ -70,6 +73,20 @@ def _load(data: bytes, deref: Callable[[Any], object] | None) -> Any:
     unpickler = pickle.Unpickler(io.BytesIO(data))
     unpickler.persistent_load = deref  # type: ignore[method-assign]
     return unpickler.load()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused meanwhile, then as it was: a build makes millions of
+    long-lived objects and almost no reference cycles, so its collections would scan them again and
+    again for nothing."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def worker_count(items: int, workers: int | None = None) -> int:
