@@ -40,11 +40,16 @@ LARGE = 50_000
 SLOW_QUERY_S = 10.0
 
 
+#: Where the timed commands run: a folder of their own, as a garden's folder is (this checkout's
+#: pyproject.toml would be read as the build's settings).
+NEUTRAL = Path(tempfile.gettempdir())
+
+
 def run(cmd: list[str]) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds (user + system, with the worker processes it waited for) and peak
     RSS in MB (the largest of the process and its children) of one child process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=NEUTRAL)
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     err = proc.stderr.read().decode() if proc.stderr else ""
@@ -241,7 +246,7 @@ def main() -> None:
         return
     work = Path(tempfile.mkdtemp(prefix="mlops-graph-bench-"))
     try:
-        corpora = [(str(folder), folder, len(list(folder.rglob("*.md")))) for folder in args.folder]
+        corpora = [(str(folder), folder.resolve(), len(list(folder.rglob("*.md")))) for folder in args.folder]
         corpora += [(str(size), corpus(size), size) for size in args.notes]
         bench_builds(corpora, args.rounds, args.large_rounds, work)
         largest = [n for n in args.notes if n < LARGE] or args.notes
