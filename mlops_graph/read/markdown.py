@@ -293,7 +293,7 @@ def parse_blocks(body: str, first_line: int = 1, replaced: list[int] | None = No
             continue
         if type(event) is not dict:
             continue
-        ((key, value),) = event.items()
+        key, value = event.popitem()  # each event is a dict of one entry, made for this loop
         if key == "Text":
             if skip_text or current is None:
                 continue
