@@ -65,7 +65,7 @@ def normalize_label(label: str) -> str:
 
 def edits(first: str, second: str, limit: int) -> int:
     """The Damerau-Levenshtein distance of two words or labels, or ``limit + 1`` if it is more."""
-    import jellyfish  # here: most builds never compare by edits
+    from rapidfuzz.distance import DamerauLevenshtein  # here: most builds never compare by edits
 
-    distance: int = jellyfish.damerau_levenshtein_distance(first, second)
-    return min(distance, limit + 1)
+    distance: int = DamerauLevenshtein.distance(first, second, score_cutoff=limit)
+    return distance
