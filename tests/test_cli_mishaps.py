@@ -85,6 +85,13 @@ def test_a_notes_folder_with_files_named_like_an_output_is_read(tmp_path: Path) 
     assert "output of a build" not in err
 
 
+def test_a_base_iri_given_on_the_command_line_is_checked_like_one_in_pyproject(tmp_path: Path) -> None:
+    code, _, err = run("build", str(CORPUS), "-o", str(tmp_path / "out"), "--base-iri", "ftp://example.org/")
+    assert code == 2
+    assert "base-iri 'ftp://example.org/' must be an http(s) IRI" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_messages_keep_spaces_of_any_script_and_escape_what_could_disguise_them() -> None:
     from mlops_graph.errors import printable
 
