@@ -43,8 +43,9 @@ SLOW_QUERY_S = 10.0
 def run(cmd: list[str], cwd: Path) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds (user + system, with the worker processes it waited for) and peak
     RSS in MB (the largest of the process and its children) of one child process, run in ``cwd`` (the
-    run's own empty folder, as a garden's folder is: from the checkout, the build would read its
-    pyproject.toml as settings). ``mlops-graph`` is this checkout's package, first on its path."""
+    run's own temporary folder, which holds no pyproject.toml, as a garden's folder holds none: from
+    the checkout, the build would read the checkout's as its settings). ``mlops-graph`` is this
+    checkout's package, first on its path."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)} if cmd[1:3] == ["-m", "mlops_graph"] else None
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd, env=env)
